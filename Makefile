@@ -1,0 +1,62 @@
+# PHT Guide. `make run` starts the app, `make test` runs every test; both build .venv on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PHT_PORT ?= 8501
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: run test venv ingest eval bench lint browser clean help
+
+help:
+	@echo "make run     start the chat on http://127.0.0.1:$(PHT_PORT) (builds .venv and the index first)"
+	@echo "make test    lint, type-check and run every test (unit, integration, server, browser, eval)"
+	@echo "make venv    only build .venv"
+	@echo "make ingest  (re)index corpus/ into Chroma"
+	@echo "make eval    run the offline evaluation and write reports/"
+	@echo "make bench   print performance numbers"
+	@echo "make lint    ruff + mypy"
+
+# torch first, from the local CPU wheel: anything else would resolve a CUDA build of several GB.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "torch==2.13.0"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+ingest: $(STAMP)
+	$(BIN)/pht-ingest
+
+run: $(STAMP)
+	@$(BIN)/pht-ingest --if-missing
+	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PHT_PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+browser:
+	@bash scripts/ensure-chromium.sh
+
+test: $(STAMP) browser
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory eval
+
+eval: $(STAMP)
+	@mkdir -p reports
+	$(BIN)/pht-eval --out reports/eval.json --html reports/eval.html
+
+bench: $(STAMP)
+	$(BIN)/pht-bench
+
+clean:
+	rm -rf $(VENV) .pht reports artifacts

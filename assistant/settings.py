@@ -1,0 +1,138 @@
+"""One frozen settings object; `Settings.from_env()` is the only reader of PHT_* variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from assistant.errors import ConfigError
+
+__all__ = ["Settings"]
+
+_MODES = ("extractive", "llm")
+
+
+def _flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"Expected a yes/no value, got {value!r}: use 1 or 0.")
+
+
+def _int(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a whole number.") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of PHT Guide, with its default."""
+
+    corpus_dir: Path = Path("corpus")
+    """Where the curated documents and manifest.yaml live (PHT_CORPUS_DIR)."""
+    chroma_path: Path = Path(".pht/chroma")
+    """Embedded Chroma store (PHT_CHROMA_PATH)."""
+    chroma_host: str | None = None
+    """Use a Chroma server at this host instead of the embedded store (PHT_CHROMA_HOST)."""
+    chroma_port: int = 8000
+    """Port of that Chroma server (PHT_CHROMA_PORT)."""
+    collection: str = "pht_guidance"
+    """Chroma collection name, 3-512 characters (PHT_COLLECTION)."""
+    embedding_model: str | None = None
+    """A local path or model name; None means the packaged all-MiniLM-L6-v2 (PHT_EMBEDDING_MODEL)."""
+    mode: str = "extractive"
+    """Answer composer: extractive or llm (PHT_MODE)."""
+    llm_base_url: str | None = None
+    """OpenAI-compatible server for LLM mode (PHT_LLM_BASE_URL)."""
+    llm_model: str | None = None
+    """Model name on that server (PHT_LLM_MODEL)."""
+    llm_api_key: str | None = None
+    """API key for that server; never logged (PHT_LLM_API_KEY)."""
+    llm_timeout_s: float = 30.0
+    """Seconds to wait for the LLM server before falling back (PHT_LLM_TIMEOUT)."""
+    data_dir: Path = Path(".pht")
+    """Where the SQLite answer log and feedback live (PHT_DATA_DIR)."""
+    answer_log: bool = True
+    """Log every answer to SQLite for quality review (PHT_ANSWER_LOG=0 turns it off)."""
+    max_question_chars: int = 2000
+    """Longer questions are rejected with InvalidQuestion (PHT_MAX_QUESTION_CHARS)."""
+    top_k: int = 6
+    """Passages retrieved per question after fusion (PHT_TOP_K)."""
+    embed_batch_size: int = 16
+    """Chunks per embedding batch at ingest; small batches are faster here (PHT_EMBED_BATCH)."""
+    max_chunk_tokens: int = 256
+    """Upper bound of a chunk in embedding-model tokens; the model truncates beyond 256."""
+
+    def __post_init__(self) -> None:
+        if self.mode not in _MODES:
+            raise ConfigError(f"PHT_MODE={self.mode!r}: use one of {', '.join(_MODES)}.")
+        if not 3 <= len(self.collection) <= 512:
+            raise ConfigError(
+                f"PHT_COLLECTION={self.collection!r}: a collection name needs 3-512 characters."
+            )
+        if self.max_question_chars < 10:
+            raise ConfigError("PHT_MAX_QUESTION_CHARS must be at least 10.")
+        if self.top_k < 1:
+            raise ConfigError("PHT_TOP_K must be at least 1.")
+        if self.max_chunk_tokens > 256:
+            raise ConfigError("max_chunk_tokens cannot exceed the model's 256-token window.")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Return settings read from PHT_* variables (os.environ by default)."""
+        env = os.environ if env is None else env
+        kwargs: dict[str, object] = {}
+        paths = {
+            "PHT_CORPUS_DIR": "corpus_dir",
+            "PHT_CHROMA_PATH": "chroma_path",
+            "PHT_DATA_DIR": "data_dir",
+        }
+        for var, field in paths.items():
+            if env.get(var):
+                kwargs[field] = Path(env[var])
+        strings = {
+            "PHT_CHROMA_HOST": "chroma_host",
+            "PHT_COLLECTION": "collection",
+            "PHT_EMBEDDING_MODEL": "embedding_model",
+            "PHT_MODE": "mode",
+            "PHT_LLM_BASE_URL": "llm_base_url",
+            "PHT_LLM_MODEL": "llm_model",
+            "PHT_LLM_API_KEY": "llm_api_key",
+        }
+        for var, field in strings.items():
+            if env.get(var):
+                kwargs[field] = env[var].strip()
+        ints = {
+            "PHT_CHROMA_PORT": "chroma_port",
+            "PHT_MAX_QUESTION_CHARS": "max_question_chars",
+            "PHT_TOP_K": "top_k",
+            "PHT_EMBED_BATCH": "embed_batch_size",
+        }
+        for var, field in ints.items():
+            if env.get(var):
+                kwargs[field] = _int(var, env[var])
+        if env.get("PHT_LLM_TIMEOUT"):
+            try:
+                kwargs["llm_timeout_s"] = float(env["PHT_LLM_TIMEOUT"])
+            except ValueError:
+                raise ConfigError(f"PHT_LLM_TIMEOUT={env['PHT_LLM_TIMEOUT']!r} is not a number.")
+        if "PHT_ANSWER_LOG" in env:
+            kwargs["answer_log"] = _flag(env["PHT_ANSWER_LOG"])
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+    def with_(self, **changes: object) -> Settings:
+        """Return a copy with some fields changed (validated again)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        # The API key must never reach a log line or an error message.
+        shown = {k: v for k, v in self.__dict__.items() if k != "llm_api_key"}
+        shown["llm_api_key"] = "***" if self.llm_api_key else None
+        inner = ", ".join(f"{k}={v!r}" for k, v in shown.items())
+        return f"Settings({inner})"
