@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Status", "STATUSES", "Chunk", "Citation", "Candidate", "Answer"]
+__all__ = ["Status", "STATUSES", "Chunk", "Citation", "Candidate", "Answer", "DocumentView"]
 
 Status = Literal["answered", "not_covered", "out_of_scope", "urgent"]
 STATUSES: tuple[str, ...] = ("answered", "not_covered", "out_of_scope", "urgent")
@@ -107,3 +107,13 @@ class Answer:
         data["citations"] = [Citation(**c) for c in data.get("citations", [])]
         data["retrieved"] = [Candidate(**c) for c in data.get("retrieved", [])]
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """An indexed document as the Sources page shows it: manifest metadata and its chunks."""
+
+    doc_id: str
+    metadata: dict[str, Any]
+    chunks: list[Chunk]
+    """In document order (by `start`)."""
