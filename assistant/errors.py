@@ -5,6 +5,7 @@
     ├── CorpusError          a corpus document or the manifest is missing, unreadable or invalid
     ├── IndexNotReady        no index (or an empty one) where the assistant expects one
     ├── InvalidQuestion      a question that cannot be asked (empty, too long)
+    ├── RulesError           a reviewed rules file (safety, coverage, scope terms) is invalid
     ├── ModelUnavailable     the embedding model cannot be loaded
     └── ServerUnavailable    a Chroma or LLM server cannot be reached or answered badly
 
@@ -20,6 +21,7 @@ __all__ = [
     "CorpusError",
     "IndexNotReady",
     "InvalidQuestion",
+    "RulesError",
     "ModelUnavailable",
     "ServerUnavailable",
 ]
@@ -43,6 +45,10 @@ class IndexNotReady(PHTError):
 
 class InvalidQuestion(PHTError):
     """The question cannot be asked as given (empty, whitespace only, too long)."""
+
+
+class RulesError(PHTError):
+    """A reviewed rules file is missing, not valid YAML, or has an invalid entry or regex."""
 
 
 class ModelUnavailable(PHTError):
