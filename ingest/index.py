@@ -1,0 +1,158 @@
+"""Idempotent sync of chunks into a Chroma collection.
+
+Chunk ids derive from content, so a second run finds nothing to do. All new embeddings are
+computed before the collection is touched: a crash, Ctrl-C or SIGKILL while embedding (the slow
+part) leaves the previous index answering exactly as before. The writes that follow are one
+upsert, one delete and one metadata update.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from assistant.factory import CORPUS_VERSION_KEY
+from assistant.types import Chunk
+from ingest.chunk import embedding_text
+from ingest.pipeline import corpus_version
+
+__all__ = ["IngestSummary", "SyncPlan", "plan_sync", "sync", "chunk_metadata"]
+
+log = logging.getLogger(__name__)
+
+EMBEDDING_MODEL_KEY = "embedding_model"
+_Embed = Callable[[list[str]], list[list[float]]]
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest did."""
+
+    documents: int
+    chunks: int
+    added: int
+    updated: int
+    deleted: int
+    unchanged: int
+    seconds: float
+    corpus_version: str
+    dry_run: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the summary as JSON-ready data."""
+        return asdict(self)
+
+
+@dataclass
+class SyncPlan:
+    """Which chunk ids to write and which to delete."""
+
+    write: list[Chunk]
+    delete: list[str]
+    added: int
+    updated: int
+    unchanged: int
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
+    """Return the Chroma metadata of a chunk (flat scalars only)."""
+    meta: dict[str, str | int] = {key: str(value) for key, value in chunk.metadata.items()}
+    meta.update(
+        {
+            "doc_id": chunk.doc_id,
+            "section": chunk.section,
+            "kind": chunk.kind,
+            "start": chunk.start,
+            "end": chunk.end,
+            "refs": ",".join(chunk.refs),
+        }
+    )
+    return meta
+
+
+def plan_sync(existing: dict[str, str], chunks: Sequence[Chunk], rebuild: bool = False) -> SyncPlan:
+    """Return what to write and delete, given existing {chunk_id: doc_id} in the collection."""
+    wanted = {chunk.chunk_id: chunk for chunk in chunks}
+    existing_docs = set(existing.values())
+    write: list[Chunk] = []
+    added = updated = unchanged = 0
+    for chunk_id, chunk in wanted.items():
+        if chunk_id in existing and not rebuild:
+            unchanged += 1
+            continue
+        write.append(chunk)
+        if chunk_id in existing or chunk.doc_id in existing_docs:
+            updated += 1
+        else:
+            added += 1
+    delete = sorted(set(existing) - set(wanted))
+    return SyncPlan(write=write, delete=delete, added=added, updated=updated, unchanged=unchanged)
+
+
+def _existing(collection: Any) -> dict[str, str]:
+    found = collection.get(include=["metadatas"])
+    return {
+        chunk_id: str((meta or {}).get("doc_id", ""))
+        for chunk_id, meta in zip(found["ids"], found["metadatas"] or [], strict=False)
+    }
+
+
+def sync(
+    collection: Any,
+    chunks: Sequence[Chunk],
+    embed: _Embed,
+    *,
+    model_name: str,
+    rebuild: bool = False,
+    dry_run: bool = False,
+    batch_size: int = 16,
+    progress: Callable[[int], None] | None = None,
+) -> IngestSummary:
+    """Bring `collection` in line with `chunks` and return what changed."""
+    started = time.perf_counter()
+    existing = _existing(collection)
+    meta = collection.metadata or {}
+    if existing and meta.get(EMBEDDING_MODEL_KEY) not in (None, model_name):
+        log.warning("embedding model changed (%s -> %s): re-embedding all chunks",
+                    meta.get(EMBEDDING_MODEL_KEY), model_name)
+        rebuild = True
+    plan = plan_sync(existing, chunks, rebuild=rebuild)
+    version = corpus_version([chunk.chunk_id for chunk in chunks])
+    documents = len({chunk.doc_id for chunk in chunks})
+
+    if not dry_run:
+        vectors: list[list[float]] = []
+        texts = [embedding_text(chunk) for chunk in plan.write]
+        for i in range(0, len(texts), batch_size):
+            vectors.extend(embed(texts[i : i + batch_size]))
+            if progress:
+                progress(min(batch_size, len(texts) - i))
+        # Everything slow is done; from here on the collection is written in three short calls.
+        if plan.write:
+            collection.upsert(
+                ids=[chunk.chunk_id for chunk in plan.write],
+                documents=[chunk.text for chunk in plan.write],
+                metadatas=[chunk_metadata(chunk) for chunk in plan.write],
+                embeddings=vectors,
+            )
+        if plan.delete:
+            collection.delete(ids=plan.delete)
+        new_meta = {k: v for k, v in meta.items() if not str(k).startswith("hnsw:")}
+        new_meta.update({CORPUS_VERSION_KEY: version, EMBEDDING_MODEL_KEY: model_name})
+        if new_meta != meta:
+            collection.modify(metadata=new_meta)
+
+    return IngestSummary(
+        documents=documents,
+        chunks=len(chunks),
+        added=plan.added,
+        updated=plan.updated,
+        deleted=len(plan.delete),
+        unchanged=plan.unchanged,
+        seconds=round(time.perf_counter() - started, 3),
+        corpus_version=version,
+        dry_run=dry_run,
+    )
