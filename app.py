@@ -1,0 +1,191 @@
+"""PHT Guide: the Streamlit chat. Thin: it asks `assistant/` and renders the Answer it returns.
+
+Run with `make run` (or `streamlit run app.py`); the Sources and Review pages live in pages/.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import streamlit as st
+
+from assistant.errors import InvalidQuestion, PHTError
+from assistant.render import conversation_markdown, escape_markdown
+from assistant.store import AnswerStore
+from ui.answer import render_answer
+from ui.core import AssistantLike, load_assistant, load_settings, load_store
+
+logger = logging.getLogger("pht_guide.app")
+
+STARTERS = (
+    "Why does sitting make my buttock pain worse?",
+    "Should I stretch my hamstring?",
+    "Which treatments have the best evidence?",
+    "Why does this take so long to get better?",
+)
+
+NOTICE = (
+    "Answers come only from two curated documents about proximal hamstring tendinopathy "
+    "(pain where the hamstring attaches at the sit bone). General information, not a diagnosis."
+)
+
+
+def _init_state() -> None:
+    st.session_state.setdefault("messages", [])
+    st.session_state.setdefault("session_id", uuid.uuid4().hex)
+    st.session_state.setdefault("pending", None)
+    st.session_state.setdefault("clinician_view", False)
+
+
+def _new_conversation() -> None:
+    st.session_state["messages"] = []
+    st.session_state["pending"] = None
+
+
+def _ask_starter(question: str) -> None:
+    st.session_state["pending"] = question
+
+
+def _sync_clinician() -> None:
+    st.session_state["clinician_view"] = bool(st.session_state.get("_clinician_toggle"))
+
+
+def _history(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [{"role": m["role"], "content": m["content"]} for m in messages]
+
+
+def _sidebar(messages: list[dict[str, Any]]) -> None:
+    with st.sidebar:
+        st.toggle(
+            "Clinician view",
+            value=st.session_state["clinician_view"],
+            key="_clinician_toggle",
+            on_change=_sync_clinician,
+            help="Show status, retrieval scores, chunk ids, corpus version and timings, "
+            "and answer for a clinical reader.",
+        )
+        st.button(
+            "New conversation",
+            icon=":material/add_comment:",
+            on_click=_new_conversation,
+            disabled=not messages,
+            width="stretch",
+        )
+        st.download_button(
+            "Download conversation",
+            data=conversation_markdown(messages) if messages else "",
+            file_name="pht-guide-conversation.md",
+            mime="text/markdown",
+            icon=":material/download:",
+            on_click="ignore",
+            disabled=not messages,
+            width="stretch",
+        )
+
+
+def _starters() -> None:
+    st.markdown("**Not sure where to start? Try one of these:**")
+    columns = st.columns(2)
+    for index, question in enumerate(STARTERS):
+        columns[index % 2].button(
+            question,
+            key=f"starter_{index}",
+            on_click=_ask_starter,
+            args=(question,),
+            width="stretch",
+        )
+
+
+def _answer(
+    question: str,
+    *,
+    assistant: AssistantLike,
+    store: AnswerStore,
+    messages: list[dict[str, Any]],
+    clinician: bool,
+) -> None:
+    with st.chat_message("user"):
+        st.markdown(escape_markdown(question))
+    with st.chat_message("assistant"):
+        try:
+            with st.spinner("Reading the guidance…"):
+                answer = assistant.ask(
+                    question,
+                    history=_history(messages),
+                    audience="clinician" if clinician else "patient",
+                )
+        except InvalidQuestion as exc:
+            st.warning(str(exc), icon=":material/edit_note:")
+            return
+        except PHTError as exc:
+            logger.warning("question failed: %s", exc)
+            st.error(f"Sorry, PHT Guide could not answer just now: {exc}", icon=":material/error:")
+            return
+        answer_id = None
+        try:
+            answer_id = store.log_answer(answer, session_id=st.session_state["session_id"])
+        except PHTError as exc:
+            logger.warning("answer not logged: %s", exc)
+        messages.append({"role": "user", "content": question})
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": answer.answer,
+            "answer": answer,
+            "answer_id": answer_id,
+        }
+        messages.append(message)
+        render_answer(message, clinician=clinician, store=store, stream=True)
+
+
+def chat() -> None:
+    """The chat page: history, starter questions, a new question answered and logged."""
+    _init_state()
+    settings = load_settings()
+    store = load_store(settings)
+
+    st.title("PHT Guide")
+    stored = (
+        "Your questions and the answers are stored on this computer for quality review."
+        if store.enabled
+        else "Nothing you type here is stored."
+    )
+    st.caption(f"{NOTICE} {stored}")
+
+    messages: list[dict[str, Any]] = st.session_state["messages"]
+    clinician = bool(st.session_state["clinician_view"])
+    assistant = load_assistant(settings)
+
+    prompt = st.chat_input(
+        "Ask about proximal hamstring tendinopathy…", max_chars=settings.max_question_chars
+    )
+    if not prompt and st.session_state["pending"]:
+        prompt, st.session_state["pending"] = st.session_state["pending"], None
+
+    for message in messages:
+        with st.chat_message(message["role"]):
+            if message["role"] == "user":
+                st.markdown(escape_markdown(message["content"]))
+            else:
+                render_answer(message, clinician=clinician, store=store)
+
+    if prompt:
+        _answer(
+            str(prompt), assistant=assistant, store=store, messages=messages, clinician=clinician
+        )
+    elif not messages:
+        _starters()
+    # Drawn last, so that download and "New conversation" already include this answer.
+    _sidebar(messages)
+
+
+st.set_page_config(page_title="PHT Guide", page_icon=":material/healing:", layout="centered")
+navigation = st.navigation(
+    [
+        st.Page(chat, title="Chat", icon=":material/chat:", default=True),
+        st.Page("pages/1_Sources.py", title="Sources", icon=":material/menu_book:"),
+        st.Page("pages/2_Review.py", title="Review", icon=":material/rate_review:"),
+    ]
+)
+navigation.run()
