@@ -1,0 +1,114 @@
+"""The red-flag safety gate: reviewed rules (safety_rules.yaml) checked before any retrieval.
+
+A tripped rule's message is the whole answer (status "urgent"). The gate reads the current
+question and every earlier user turn: a red flag someone mentioned before still counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.errors import RulesError
+from assistant.rule_patterns import (
+    Matcher,
+    PatternItem,
+    RuleSpec,
+    compile_matcher,
+    compile_terms,
+    normalise_for_matching,
+    read_rules_file,
+)
+
+__all__ = ["SafetyRule", "SafetyGate", "load_rules", "user_texts"]
+
+
+class _SafetyRuleSpec(RuleSpec):
+    message: str = Field(min_length=20)
+
+
+class _SafetyFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1]
+    terms: dict[str, str] = Field(default_factory=dict)
+    rules: list[_SafetyRuleSpec] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class SafetyRule:
+    """One reviewed red-flag rule: what trips it, what the person is told, and why."""
+
+    id: str
+    message: str
+    rationale: str
+    patterns: tuple[PatternItem, ...]
+    positive_examples: tuple[str, ...]
+    negative_examples: tuple[str, ...]
+    matcher: Matcher = field(repr=False, compare=False)
+
+    def matches(self, question: str, history: Sequence[Mapping[str, str]] = ()) -> bool:
+        """Return whether this rule trips on the question or an earlier user turn."""
+        return self.matcher.matches(user_texts(question, history))
+
+
+def user_texts(question: str, history: Sequence[Mapping[str, str]] = ()) -> list[str]:
+    """Return the question and the earlier user turns, normalised for matching."""
+    texts = [normalise_for_matching(question)]
+    for turn in history:
+        if turn.get("role") == "user" and turn.get("content"):
+            texts.append(normalise_for_matching(str(turn["content"])))
+    return texts
+
+
+def _default_path() -> Path:
+    return Path(__file__).with_name("safety_rules.yaml")
+
+
+def load_rules(path: Path | None = None) -> list[SafetyRule]:
+    """Return the safety rules from `path` (the packaged file by default), in priority order."""
+    path = _default_path() if path is None else Path(path)
+    spec = read_rules_file(path, _SafetyFile)
+    terms = compile_terms(spec.terms, f"{path}")
+    rules: list[SafetyRule] = []
+    seen: set[str] = set()
+    for rule in spec.rules:
+        if rule.id in seen:
+            raise RulesError(f"{path}: rule {rule.id!r}: the id is used twice.")
+        seen.add(rule.id)
+        matcher = compile_matcher(
+            rule.patterns, terms, negation=rule.negation, where=f"{path}: rule {rule.id!r}"
+        )
+        rules.append(
+            SafetyRule(
+                id=rule.id,
+                message=" ".join(rule.message.split()),
+                rationale=" ".join(rule.rationale.split()),
+                patterns=tuple(rule.patterns),
+                positive_examples=tuple(rule.positive_examples),
+                negative_examples=tuple(rule.negative_examples),
+                matcher=matcher,
+            )
+        )
+    return rules
+
+
+class SafetyGate:
+    """Checks a question (and the user's earlier turns) against the red-flag rules in order."""
+
+    def __init__(self, rules: Sequence[SafetyRule] | None = None) -> None:
+        self.rules: tuple[SafetyRule, ...] = tuple(load_rules() if rules is None else rules)
+
+    def check(
+        self, question: str, history: Sequence[Mapping[str, str]] = ()
+    ) -> SafetyRule | None:
+        """Return the first rule that trips (crisis first, then most urgent), or None."""
+        texts = user_texts(question, history)
+        for rule in self.rules:
+            if rule.matcher.matches(texts):
+                return rule
+        return None
