@@ -18,6 +18,8 @@ from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
+
+    from assistant.core import Assistant
     from chromadb.api.models.Collection import Collection
     from langchain_core.embeddings import Embeddings
 
@@ -29,6 +31,7 @@ __all__ = [
     "open_collection",
     "ChromaEmbeddingFunction",
     "CORPUS_VERSION_KEY",
+    "build_assistant",
 ]
 
 log = logging.getLogger(__name__)
@@ -170,3 +173,50 @@ def open_collection(
     if collection.count() == 0:
         raise IndexNotReady(f"The index at {settings.chroma_path} is empty: run `pht-ingest`.")
     return collection
+
+
+def build_assistant(settings: Settings) -> Assistant:
+    """Return a ready Assistant over the index (IndexNotReady when there is none)."""
+    from langchain_chroma import Chroma
+
+    from assistant.compose import ExtractiveComposer
+    from assistant.core import Assistant
+    from assistant.retrieval import HybridSearch, chunk_from_record
+
+    embeddings = load_embeddings(settings)
+    client = chroma_client(settings)
+    collection = open_collection(client, settings, embeddings)
+    try:
+        stored = collection.get(include=["documents", "metadatas"])
+    except Exception as exc:  # transport errors of a remote server
+        raise ServerUnavailable(f"Could not read the index: {exc}") from exc
+    chunks = [
+        chunk_from_record(chunk_id, text or "", dict(meta or {}))
+        for chunk_id, text, meta in zip(
+            stored["ids"], stored["documents"] or [], stored["metadatas"] or [], strict=True
+        )
+    ]
+    version = str((collection.metadata or {}).get(CORPUS_VERSION_KEY, ""))
+    store = Chroma(
+        client=client, collection_name=settings.collection, embedding_function=embeddings
+    )
+
+    def dense(vector: list[float], k: int) -> list[tuple[str, float]]:
+        try:
+            found = store.similarity_search_by_vector_with_relevance_scores(vector, k=k)
+        except Exception as exc:  # a remote server that went away mid-run
+            raise ServerUnavailable(
+                f"The Chroma index stopped answering ({type(exc).__name__}): check the server "
+                "or the store at PHT_CHROMA_PATH, then ask again."
+            ) from exc
+        # This call returns cosine *distances* for a cosine-space collection.
+        return [(str(doc.id), 1.0 - float(distance)) for doc, distance in found]
+
+    search = HybridSearch(chunks, dense, embeddings.embed_query)
+    composer = ExtractiveComposer(
+        embeddings.embed_documents, idf=search.lexical.idf, unseen_idf=search.lexical.unseen_idf
+    )
+    if len(chunks) <= 5000:
+        # Small corpora: embed every sentence now, so no question pays for it.
+        composer.warm([unit.text for unit in composer.units_of_chunks(chunks)])
+    return Assistant(search, composer, settings, corpus_version=version)

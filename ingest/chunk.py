@@ -18,7 +18,9 @@ from assistant.text import sentence_spans
 from assistant.types import Chunk
 from ingest.clean import CleanDocument
 
-__all__ = ["chunk_document", "chunk_id", "embedding_text", "table_row_text"]
+__all__ = [
+    "chunk_document", "chunk_id", "embedding_text", "table_row_text", "table_row_display"
+]
 
 _BULLET = re.compile(r"^\s*(?:[•●▪◦·*-]|\d{1,2}[.)])\s+")
 _TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
@@ -64,6 +66,14 @@ def table_row_text(columns: list[str], cells: list[str]) -> str:
             value = cell if cell.endswith((".", "!", "?")) else cell + "."
             parts.append(f"{column}: {value}" if column else value)
     return " ".join(parts)
+
+
+def table_row_display(cells: list[str]) -> str:
+    """Return a table row as a plain sentence: "First cell: other filled cells." (verbatim)."""
+    label, *rest = cells
+    values = "; ".join(cell for cell in rest if cell)
+    sentence = f"{label}: {values}" if values else label
+    return sentence if sentence.endswith((".", "!", "?")) else sentence + "."
 
 
 def chunk_id(doc_id: str, section: str, text: str, occurrence: int = 0) -> str:
@@ -122,7 +132,8 @@ def chunk_document(
     budget = max_tokens - _SECTION_PREFIX_BUDGET
     section = ""
     columns: list[str] | None = None
-    raw: list[tuple[str, int, int, str, str]] = []  # (kind, start, end, section, chunk text)
+    # (kind, start, end, section, chunk text, plain rendering of a table row)
+    raw: list[tuple[str, int, int, str, str, str]] = []
 
     for block in _blocks(text):
         stripped = block.text.strip()
@@ -143,7 +154,7 @@ def chunk_document(
                 row_start = block.start + line_match.start()
                 raw.append(
                     ("table_row", row_start, block.start + line_match.end(), section,
-                     table_row_text(columns, cells))
+                     table_row_text(columns, cells), table_row_display(cells))
                 )
             continue
         columns = None
@@ -155,15 +166,15 @@ def chunk_document(
                 body = item_text[body_start:].rstrip()
                 for s, e in _pieces(body, block.start + item.start() + body_start, budget,
                                     count_tokens):
-                    raw.append(("list_item", s, e, section, text[s:e]))
+                    raw.append(("list_item", s, e, section, text[s:e], ""))
             continue
         body = block.text[lead:].rstrip()
         for s, e in _pieces(body, block.start + lead, budget, count_tokens):
-            raw.append(("paragraph", s, e, section, text[s:e]))
+            raw.append(("paragraph", s, e, section, text[s:e], ""))
 
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
-    for kind, start, end, chunk_section, chunk_text in raw:
+    for kind, start, end, chunk_section, chunk_text, display in raw:
         refs = tuple(
             dict.fromkeys(ref for pos, marks in clean.ref_marks if start <= pos <= end
                           for ref in marks)
@@ -181,7 +192,7 @@ def chunk_document(
                 end=end,
                 kind=kind,
                 refs=refs,
-                metadata=dict(metadata),
+                metadata={**metadata, "display": display} if display else dict(metadata),
             )
         )
     return chunks

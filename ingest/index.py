@@ -3,11 +3,13 @@
 Chunk ids derive from content, so a second run finds nothing to do. All new embeddings are
 computed before the collection is touched: a crash, Ctrl-C or SIGKILL while embedding (the slow
 part) leaves the previous index answering exactly as before. The writes that follow are one
-upsert, one delete and one metadata update.
+upsert, one metadata-only update (for manifest edits), one delete and one collection update.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -24,6 +26,7 @@ __all__ = ["IngestSummary", "SyncPlan", "plan_sync", "sync", "chunk_metadata"]
 log = logging.getLogger(__name__)
 
 EMBEDDING_MODEL_KEY = "embedding_model"
+META_HASH_KEY = "meta_hash"
 _Embed = Callable[[list[str]], list[list[float]]]
 
 
@@ -48,17 +51,22 @@ class IngestSummary:
 
 @dataclass
 class SyncPlan:
-    """Which chunk ids to write and which to delete."""
+    """Which chunks to embed and write, which only need new metadata, which ids to delete."""
 
     write: list[Chunk]
+    relabel: list[Chunk]
     delete: list[str]
     added: int
     updated: int
     unchanged: int
 
 
+def _metadata_hash(meta: dict[str, str | int]) -> str:
+    return hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
-    """Return the Chroma metadata of a chunk (flat scalars only)."""
+    """Return the Chroma metadata of a chunk (flat scalars only), with a hash of itself."""
     meta: dict[str, str | int] = {key: str(value) for key, value in chunk.metadata.items()}
     meta.update(
         {
@@ -70,18 +78,27 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
             "refs": ",".join(chunk.refs),
         }
     )
+    # A manifest edit changes metadata but not the text: the hash lets sync spot it.
+    meta[META_HASH_KEY] = _metadata_hash(meta)
     return meta
 
 
-def plan_sync(existing: dict[str, str], chunks: Sequence[Chunk], rebuild: bool = False) -> SyncPlan:
-    """Return what to write and delete, given existing {chunk_id: doc_id} in the collection."""
+def plan_sync(
+    existing: dict[str, tuple[str, str]], chunks: Sequence[Chunk], rebuild: bool = False
+) -> SyncPlan:
+    """Return what to write and delete, given {chunk_id: (doc_id, metadata hash)} stored."""
     wanted = {chunk.chunk_id: chunk for chunk in chunks}
-    existing_docs = set(existing.values())
+    existing_docs = {doc_id for doc_id, _ in existing.values()}
     write: list[Chunk] = []
+    relabel: list[Chunk] = []
     added = updated = unchanged = 0
     for chunk_id, chunk in wanted.items():
         if chunk_id in existing and not rebuild:
-            unchanged += 1
+            if existing[chunk_id][1] == chunk_metadata(chunk)[META_HASH_KEY]:
+                unchanged += 1
+            else:
+                relabel.append(chunk)
+                updated += 1
             continue
         write.append(chunk)
         if chunk_id in existing or chunk.doc_id in existing_docs:
@@ -89,13 +106,16 @@ def plan_sync(existing: dict[str, str], chunks: Sequence[Chunk], rebuild: bool =
         else:
             added += 1
     delete = sorted(set(existing) - set(wanted))
-    return SyncPlan(write=write, delete=delete, added=added, updated=updated, unchanged=unchanged)
+    return SyncPlan(
+        write=write, relabel=relabel, delete=delete,
+        added=added, updated=updated, unchanged=unchanged,
+    )
 
 
-def _existing(collection: Any) -> dict[str, str]:
+def _existing(collection: Any) -> dict[str, tuple[str, str]]:
     found = collection.get(include=["metadatas"])
     return {
-        chunk_id: str((meta or {}).get("doc_id", ""))
+        chunk_id: (str((meta or {}).get("doc_id", "")), str((meta or {}).get(META_HASH_KEY, "")))
         for chunk_id, meta in zip(found["ids"], found["metadatas"] or [], strict=False)
     }
 
@@ -137,6 +157,11 @@ def sync(
                 documents=[chunk.text for chunk in plan.write],
                 metadatas=[chunk_metadata(chunk) for chunk in plan.write],
                 embeddings=vectors,
+            )
+        if plan.relabel:
+            collection.update(
+                ids=[chunk.chunk_id for chunk in plan.relabel],
+                metadatas=[chunk_metadata(chunk) for chunk in plan.relabel],
             )
         if plan.delete:
             collection.delete(ids=plan.delete)

@@ -1,0 +1,280 @@
+"""The extractive composer: the best corpus sentences for a question, each with its [n] marker.
+
+Apart from the fixed lead-in and connective phrases below, every sentence of an answer is the
+corpus's own text (reference markers removed); a table row is rendered as "Option: outcome."
+from its own cells. Nothing here invents a word of medical content.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from assistant.retrieval import Hit, search_terms
+from assistant.text import sentence_spans
+from assistant.types import Chunk, Citation
+
+__all__ = [
+    "Unit",
+    "ScoredUnit",
+    "Composition",
+    "ExtractiveComposer",
+    "LEAD_INS",
+    "citation_for",
+]
+
+EmbedTexts = Callable[[list[str]], list[list[float]]]
+
+LEAD_INS = {
+    "patient": "Here is what the guidance says:",
+    "clinician": "From the curated sources:",
+    "not_covered_context": "What the guidance does say on this topic:",
+}
+"""Fixed phrases the composer may add; everything else in an answer is corpus text."""
+
+_ANAPHORA = re.compile(r"^(This|These|That|Those|It|They|Such|Its|Their)\b")
+# Words that carry the question's tone, not its topic ("is it any good", "does it help").
+_FILLER = frozenset(
+    search_terms(
+        "good bad best better worse worst help helpful work works thing things way ways get "
+        "take make need know tell really try use option options idea ok okay fine right"
+    )
+)
+_LOW_INFORMATION = re.compile(r"^(In conclusion|For more information|If you are struggling)\b")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence of a retrieved chunk (a whole table row counts as one)."""
+
+    text: str
+    """What the answer says: the sentence, or the row's plain rendering."""
+    passage_text: str
+    """The span of the chunk text it comes from (highlighted in the sources)."""
+    hit_index: int
+    position: int
+
+
+@dataclass(frozen=True)
+class ScoredUnit:
+    """A unit with its relevance to the question."""
+
+    unit: Unit
+    score: float
+    cosine: float
+    overlap: float
+
+
+@dataclass(frozen=True)
+class Composition:
+    """The composed answer text, its citations, and how relevant the best sentence was."""
+
+    text: str
+    citations: list[Citation]
+    best_cosine: float
+    best_overlap: float
+    used: list[ScoredUnit]
+
+
+def _units(hits: Sequence[Hit]) -> list[Unit]:
+    units: list[Unit] = []
+    for index, hit in enumerate(hits):
+        chunk = hit.chunk
+        display = str(chunk.metadata.get("display", "") or "")
+        if chunk.kind == "table_row" and display:
+            units.append(Unit(display, chunk.text, index, 0))
+            continue
+        for position, (s, e) in enumerate(sentence_spans(chunk.text)):
+            units.append(Unit(chunk.text[s:e], chunk.text[s:e], index, position))
+    return units
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    na = math.sqrt(sum(x * x for x in a))
+    nb = math.sqrt(sum(y * y for y in b))
+    return dot / (na * nb) if na and nb else 0.0
+
+
+def citation_for(marker: int, hit: Hit, highlights: list[str]) -> Citation:
+    """Return the Citation of a retrieved chunk, with its manifest metadata."""
+    meta = hit.chunk.metadata
+    refs = list(hit.chunk.refs)
+    return Citation(
+        marker=marker,
+        chunk_id=hit.chunk.chunk_id,
+        doc_id=hit.chunk.doc_id,
+        title=str(meta.get("title", "")),
+        section=hit.chunk.section,
+        publisher=str(meta.get("publisher", "")),
+        source=str(meta.get("source", "")),
+        text=hit.chunk.text,
+        score=round(hit.dense, 4),
+        date=str(meta.get("doc_stated_date", "") or meta.get("date", "")),
+        review_status=str(meta.get("review_status", "")),
+        kind=str(meta.get("kind", "")),
+        audience=str(meta.get("audience", "")),
+        refs=refs,
+        highlights=highlights,
+        start=hit.chunk.start,
+        end=hit.chunk.end,
+    )
+
+
+class ExtractiveComposer:
+    """Chooses and orders corpus sentences for a question; embeddings are cached per sentence."""
+
+    def __init__(
+        self,
+        embed_texts: EmbedTexts,
+        *,
+        patient_words: int = 150,
+        patient_sentences: int = 4,
+        clinician_sentences: int = 8,
+        min_cosine: float = 0.25,
+        relative_floor: float = 0.8,
+        idf: Mapping[str, float] | None = None,
+        unseen_idf: float = 1.0,
+        specific_idf: float = 1.9,
+    ) -> None:
+        self.specific_idf = specific_idf
+        self._embed_texts = embed_texts
+        self.idf: Mapping[str, float] = idf or {}
+        self.unseen_idf = unseen_idf
+        self._cache: dict[str, list[float]] = {}
+        self.patient_words = patient_words
+        self.patient_sentences = patient_sentences
+        self.clinician_sentences = clinician_sentences
+        self.min_cosine = min_cosine
+        self.relative_floor = relative_floor
+
+    def warm(self, texts: Sequence[str]) -> None:
+        """Embed and cache sentences ahead of the first question."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        for text, vector in zip(missing, self._embed_texts(missing) if missing else [],
+                                strict=True):
+            self._cache[text] = vector
+
+    def term_weights(self, question: str) -> dict[str, float]:
+        """Return the question's specific terms with their weights (rarer terms weigh more).
+
+        Terms found in many passages ("hamstring", "pain") say little about which sentence
+        answers; when a question has none but those, all its terms count.
+        """
+        terms = [t for t in search_terms(question) if t not in _FILLER]
+        weights = {t: self.idf.get(t, self.unseen_idf) for t in terms}
+        specific = {t: w for t, w in weights.items() if w >= self.specific_idf}
+        return specific or weights
+
+    def units_of_chunks(self, chunks: Sequence[Chunk]) -> list[Unit]:
+        """Return the sentence units of some chunks (for warming the cache)."""
+        return _units([Hit(chunk=chunk, fused=0.0) for chunk in chunks])
+
+    def score(self, question: str, vector: Sequence[float], hits: Sequence[Hit]) -> list[ScoredUnit]:
+        """Return every unit of the hits scored against the question, best first."""
+        units = _units(hits)
+        self.warm([u.text for u in units])
+        weights = self.term_weights(question)
+        total = sum(weights.values())
+        scored: list[ScoredUnit] = []
+        for unit in units:
+            cosine = _cosine(vector, self._cache[unit.text])
+            terms = set(search_terms(unit.text))
+            # Share of the question's specific words (weighted by rarity) the unit contains.
+            overlap = sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
+            rank_prior = 0.05 / (1 + unit.hit_index)
+            penalty = 0.1 if _LOW_INFORMATION.match(unit.text) else 0.0
+            value = cosine + 0.3 * overlap + rank_prior - penalty
+            scored.append(ScoredUnit(unit, value, cosine, overlap))
+        scored.sort(key=lambda s: s.score, reverse=True)
+        return scored
+
+    def select(self, scored: Sequence[ScoredUnit], audience: str) -> list[ScoredUnit]:
+        """Return the units worth saying, repeats dropped, within the audience's length."""
+        if not scored:
+            return []
+        limit = self.clinician_sentences if audience == "clinician" else self.patient_sentences
+        best = scored[0].score
+        chosen: list[ScoredUnit] = []
+        words = 0
+        by_place = {(s.unit.hit_index, s.unit.position): s for s in scored}
+        for candidate in scored:
+            if len(chosen) >= limit:
+                break
+            if candidate.cosine < self.min_cosine or candidate.score < best * self.relative_floor:
+                continue
+            # When some sentence names what was asked about, the others must name it too.
+            if (
+                scored[0].overlap >= 0.5
+                and candidate.overlap == 0
+                and candidate.cosine < scored[0].cosine - 0.03
+            ):
+                continue
+            group = [candidate]
+            if _ANAPHORA.match(candidate.unit.text) and candidate.unit.position > 0:
+                before = by_place.get((candidate.unit.hit_index, candidate.unit.position - 1))
+                if before is not None and before not in chosen:
+                    group.insert(0, before)
+            if any(_repeats(g.unit.text, c.unit.text) for g in group for c in chosen):
+                continue
+            extra = sum(len(g.unit.text.split()) for g in group)
+            if audience != "clinician" and chosen and words + extra > self.patient_words:
+                continue
+            chosen.extend(g for g in group if g not in chosen)
+            words += extra
+        return chosen
+
+    def compose(
+        self,
+        hits: Sequence[Hit],
+        chosen: Sequence[ScoredUnit],
+        *,
+        lead_in: str,
+        audience: str,
+        first_marker: int = 1,
+    ) -> Composition:
+        """Return the answer text for the chosen units, with citations in marker order."""
+        # Order: chunks by their best chosen unit; inside a chunk, document order.
+        best_of: dict[int, float] = {}
+        for s in chosen:
+            best_of[s.unit.hit_index] = max(best_of.get(s.unit.hit_index, -1.0), s.score)
+        ordered = sorted(chosen, key=lambda s: (-best_of[s.unit.hit_index], s.unit.position))
+        markers: dict[int, int] = {}
+        highlights: dict[int, list[str]] = {}
+        sentences: list[str] = []
+        for s in ordered:
+            index = s.unit.hit_index
+            if index not in markers:
+                markers[index] = first_marker + len(markers)
+            highlights.setdefault(index, []).append(s.unit.passage_text)
+            sentences.append(f"{_as_sentence(s.unit.text)} [{markers[index]}]")
+        citations = [
+            citation_for(marker, hits[index], highlights[index])
+            for index, marker in sorted(markers.items(), key=lambda item: item[1])
+        ]
+        if audience == "clinician":
+            body = "\n".join(f"- {sentence}" for sentence in sentences)
+        else:
+            body = " ".join(sentences)
+        text = f"{lead_in}\n\n{body}" if lead_in else body
+        return Composition(
+            text=text,
+            citations=citations,
+            best_cosine=max((s.cosine for s in chosen), default=0.0),
+            best_overlap=max((s.overlap for s in chosen), default=0.0),
+            used=list(ordered),
+        )
+
+
+def _as_sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _repeats(a: str, b: str) -> bool:
+    sa, sb = set(search_terms(a)), set(search_terms(b))
+    if not sa or not sb:
+        return False
+    return len(sa & sb) / min(len(sa), len(sb)) >= 0.8
