@@ -54,129 +54,65 @@ _CLAUSE_BREAKS = frozenset(
 )
 
 _NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
     "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "fifteen": "15",
     "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100",
 }  # fmt: skip
 
-# Phrases folded to one canonical token before tokenising, longest first. Keys are lowercase.
-_SYNONYMS: dict[str, str] = {
-    "extracorporeal shock wave therapy": "eswt",
-    "extracorporeal shockwave therapy": "eswt",
-    "shock wave therapy": "eswt",
-    "shockwave therapy": "eswt",
-    "shock wave": "eswt",
-    "shockwave": "eswt",
-    "platelet-rich plasma": "prp",
-    "platelet rich plasma": "prp",
-    "non-steroidal anti-inflammatory drugs": "nsaid",
-    "anti-inflammatory drugs": "nsaid",
-    "anti-inflammatory medication": "nsaid",
-    "anti-inflammatory medicines": "nsaid",
-    "anti-inflammatories": "nsaid",
-    "anti inflammatories": "nsaid",
-    "ibuprofen": "nsaid",
-    "naproxen": "nsaid",
-    "nsaids": "nsaid",
-    "ischial tuberosity": "sitbone",
-    "ischial tuberosities": "sitbone",
-    "sitting bones": "sitbone",
-    "sitting bone": "sitbone",
-    "sit bones": "sitbone",
-    "sit bone": "sitbone",
-    "sitbones": "sitbone",
-    "corticosteroids": "steroid",
-    "corticosteroid": "steroid",
-    "cortisone": "steroid",
-    "steroids": "steroid",
-    "cryotherapy": "ice",
-    "icing": "ice",
-    "physical therapy": "physio",
-    "physiotherapy": "physio",
-    "physiotherapist": "physio",
-    "pt": "physio",
-    "randomised controlled trials": "rct",
-    "randomized controlled trials": "rct",
-    "randomised trials": "rct",
-    "randomized trials": "rct",
-    "rcts": "rct",
-    "heavy slow resistance": "hsr",
-    "heavy/slow resistance": "hsr",
-    "non-operative": "conservative",
-    "nonoperative": "conservative",
-    "non-surgical": "conservative",
-    "nonsurgical": "conservative",
-    "operative": "surgery",
-    "operation": "surgery",
-    "surgical": "surgery",
-    "tenotomy": "surgery",
-    "short-term": "shortterm",
-    "short term": "shortterm",
-    "long-term": "longterm",
-    "long term": "longterm",
-    "lasting": "longterm",
-    "gluteal": "buttock",
-    "glutes": "buttock",
-    "bum": "buttock",
-    "butt": "buttock",
-    "tendinosis": "tendinopathy",
-    "tendonitis": "tendinopathy",
-    "tendinitis": "tendinopathy",
-    "tendon problem": "tendinopathy",
-    "painkillers": "analgesic",
-    "pain killers": "analgesic",
-    "painkiller": "analgesic",
-    "analgesics": "analgesic",
-    "exercises": "exercise",
-    "exercising": "exercise",
-    "return-to-sport": "return sport",
-    "return to sport": "return sport",
-    "ice water": "ice",
-    "rehabilitation": "rehab",
-    "worsens": "aggravate",
-    "worse": "aggravate",
-    "aggravates": "aggravate",
-    "irritates": "aggravate",
-    "flares": "aggravate",
-    "proximal hamstring tendinopathy": "pht",
-    "pulled hamstring": "hamstring strain",
-    "confused with": "mistaken for",
-    "mixed up with": "mistaken for",
-    "too little": "insufficient",
-    "not enough": "insufficient",
-    "next to": "close",
-    "near": "close",
-    "has not worked": "unresponsive",
-    "have not worked": "unresponsive",
-    "hasn't worked": "unresponsive",
-    "haven't worked": "unresponsive",
-    "did not work": "unresponsive",
-    "didn't work": "unresponsive",
-    "not responded": "unresponsive",
-    "not responding": "unresponsive",
-    "works best": "most effective",
-    "work best": "most effective",
-    "effect on": "alter",
-    "changes": "alter",
-    "change": "alter",
-    "alters": "alter",
-    "affects": "alter",
-    "affect": "alter",
-    "gives": "provide",
-    "give": "provide",
-    "provides": "provide",
-    "do not": "not",
-    "does not": "not",
-    "did not": "not",
-    "don't": "not",
-    "doesn't": "not",
-    "didn't": "not",
-    "cannot": "not",
-    "can't": "not",
-    "won't": "not",
-    "isn't": "not",
-    "aren't": "not",
+# Phrases folded to one canonical form before tokenising (longest match first), grouped by
+# that form; "|" separates the phrases. Keys are lowercase.
+_SYNONYM_GROUPS: dict[str, str] = {
+    "eswt": (
+        "extracorporeal shock wave therapy|extracorporeal shockwave therapy|shock wave therapy|"
+        "shockwave therapy|shock wave|shockwave"
+    ),
+    "prp": "platelet-rich plasma|platelet rich plasma",
+    "nsaid": (
+        "non-steroidal anti-inflammatory drugs|anti-inflammatory drugs|"
+        "anti-inflammatory medication|anti-inflammatory medicines|anti-inflammatories|"
+        "anti inflammatories|ibuprofen|naproxen|nsaids"
+    ),
+    "sitbone": (
+        "ischial tuberosity|ischial tuberosities|sitting bones|sitting bone|sit bones|sit bone|"
+        "sitbones"
+    ),
+    "steroid": "corticosteroids|corticosteroid|cortisone|steroids",
+    "ice": "cryotherapy|icing|ice water",
+    "physio": "physical therapy|physiotherapy|physiotherapist|pt",
+    "rct": (
+        "randomised controlled trials|randomized controlled trials|randomised trials|"
+        "randomized trials|rcts"
+    ),
+    "hsr": "heavy slow resistance|heavy/slow resistance",
+    "conservative": "non-operative|nonoperative|non-surgical|nonsurgical",
+    "surgery": "operative|operation|surgical|tenotomy",
+    "shortterm": "short-term|short term",
+    "longterm": "long-term|long term|lasting",
+    "buttock": "gluteal|glutes|bum|butt",
+    "tendinopathy": "tendinosis|tendonitis|tendinitis|tendon problem",
+    "analgesic": "painkillers|pain killers|painkiller|analgesics",
+    "exercise": "exercises|exercising",
+    "return sport": "return-to-sport|return to sport",
+    "rehab": "rehabilitation",
+    "aggravate": "worsens|worse|aggravates|flares",
+    "pht": "proximal hamstring tendinopathy",
+    "hamstring strain": "pulled hamstring",
+    "mistaken for": "confused with|mixed up with",
+    "insufficient": "too little|not enough",
+    "close": "next to|near",
+    "unresponsive": (
+        "has not worked|have not worked|hasn't worked|haven't worked|did not work|didn't work|"
+        "not responded|not responding"
+    ),
+    "most effective": "works best|work best",
+    "alter": "effect on|changes|change|alters|affects|affect",
+    "excessive": "overdo|overdoing|too much",
+    "relief": "relieves|relieve|relieving",
+    "require": "requires|requiring|needs|need",
+    "provide": "gives|give|provides",
+    "not": "do not|does not|did not|don't|doesn't|didn't|cannot|can't|won't|isn't|aren't",
 }
+_SYNONYMS = {p: canon for canon, ps in _SYNONYM_GROUPS.items() for p in ps.split("|")}
 _WORD_NUMBER_RE = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
 _SYNONYM_RE = re.compile(
     r"(?<![a-z])("
@@ -186,7 +122,8 @@ _SYNONYM_RE = re.compile(
 
 _NEGATIONS = frozenset(
     {"not", "no", "never", "without", "avoid", "avoiding", "neither", "nor", "none", "nothing",
-     "unclear", "lack", "lacks", "avoided", "avoids", "stop", "against"}
+     "unclear", "lack", "lacks", "avoided", "avoids", "stop", "against", "few", "little",
+     "rarely", "seldom", "hardly"}
 )  # fmt: skip
 
 _STOPWORDS = frozenset(
@@ -200,17 +137,18 @@ _STOPWORDS = frozenset(
     get gets got may often usually typically generally really quite like well thing things
     something anything much many make makes made one ones someone people person
     way ways use used using include includes including especially particular beneath below
+    take takes taking took condition conditions
     ok okay yes please tell know want wondering question""".split()
 )
 
 # (suffix, replacement), tried longest first; one suffix per pass.
 _SUFFIXES: tuple[tuple[str, str], ...] = (
     ("ational", "ate"), ("ization", "ize"), ("iveness", "ive"), ("fulness", "ful"),
-    ("ousness", "ous"), ("ivity", ""), ("ation", ""), ("ition", ""), ("uction", "uc"),
-    ("ative", ""), ("atory", ""), ("ingly", ""), ("ement", ""), ("ment", ""), ("ness", ""),
-    ("able", ""), ("ible", ""), ("edly", ""), ("ing", ""), ("ion", ""), ("ity", ""),
-    ("ive", ""), ("ful", ""), ("ous", ""), ("ly", ""), ("ed", ""), ("er", ""), ("al", ""),
-    ("ic", ""), ("y", ""), ("e", ""),
+    ("ousness", "ous"), ("ivity", ""), ("ability", ""), ("ibility", ""), ("ation", ""),
+    ("ition", ""), ("uction", "uc"), ("ative", ""), ("atory", ""), ("ingly", ""), ("ement", ""),
+    ("ment", ""), ("ness", ""), ("able", ""), ("ible", ""), ("edly", ""), ("ing", ""),
+    ("ion", ""), ("ity", ""), ("ive", ""), ("ate", ""), ("en", ""), ("ful", ""), ("ous", ""),
+    ("ly", ""), ("ed", ""), ("er", ""), ("al", ""), ("ic", ""), ("y", ""), ("e", ""),
 )  # fmt: skip
 _KEEP = frozenset({"pain", "less", "ice", "bone", "prp", "eswt", "hsr", "rct", "nsaid", "physio"})
 
@@ -291,6 +229,7 @@ def _tokens(text: str) -> list[str]:
     """Return normalised tokens with clause breaks kept as ","."""
     out: list[str] = []
     for piece in re.findall(r"[a-z0-9%]+(?:'[a-z]+)?|[,;:.!?()]", _normalise(text)):
+        piece = piece.removesuffix("'s")
         if piece in ",;:.!?()":
             out.append(",")
         elif piece in _NUMBER_WORDS:
@@ -375,7 +314,8 @@ def _negation_conflict(claim: str, evidence: str) -> str | None:
 _ANTONYMS = (
     ("shortterm", "longterm"), ("increas", "decreas"), ("increas", "reduc"),
     ("superior", "inferior"), ("safe", "unsafe"), ("effect", "ineffect"), ("aggravate", "eas"),
-    ("high", "low"), ("good", "poor"), ("cheap", "expens"),
+    ("increas", "minimiz"), ("increas", "minimis"), ("high", "low"), ("good", "poor"),
+    ("cheap", "expens"),
     ("slow", "fast"), ("slow", "quick"),
 )  # fmt: skip
 
