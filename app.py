@@ -19,6 +19,8 @@ from ui.core import AssistantLike, load_assistant, load_settings, load_store
 
 logger = logging.getLogger("pht_guide.app")
 
+AVATARS = {"user": ":material/person:", "assistant": ":material/healing:"}
+
 STARTERS = (
     "Why does sitting make my buttock pain worse?",
     "Should I stretch my hamstring?",
@@ -106,9 +108,9 @@ def _answer(
     messages: list[dict[str, Any]],
     clinician: bool,
 ) -> None:
-    with st.chat_message("user"):
+    with st.chat_message("user", avatar=AVATARS["user"]):
         st.markdown(escape_markdown(question))
-    with st.chat_message("assistant"):
+    with st.chat_message("assistant", avatar=AVATARS["assistant"]):
         try:
             with st.spinner("Reading the guidance…"):
                 answer = assistant.ask(
@@ -164,7 +166,7 @@ def chat() -> None:
         prompt, st.session_state["pending"] = st.session_state["pending"], None
 
     for message in messages:
-        with st.chat_message(message["role"]):
+        with st.chat_message(message["role"], avatar=AVATARS[message["role"]]):
             if message["role"] == "user":
                 st.markdown(escape_markdown(message["content"]))
             else:

@@ -11,6 +11,7 @@ from ui.answer import render_answer
 from ui.core import load_settings, load_store
 
 _LIMITS = (50, 200, 1000)
+_THUMBS = {"up": "thumbs up", "down": "thumbs down"}
 
 
 def _table(rows: list[LoggedAnswer]) -> None:
@@ -21,7 +22,7 @@ def _table(rows: list[LoggedAnswer]) -> None:
                 "when (UTC)": row.created_at[:19].replace("T", " "),
                 "status": row.status,
                 "question": row.question,
-                "feedback": {"up": "👍", "down": "👎"}.get(row.thumbs or "", ""),
+                "feedback": _THUMBS.get(row.thumbs or "", ""),
                 "comment": row.comment or "",
                 "sources": len(row.citations),
                 "total ms": row.timings_ms.get("total"),
@@ -50,7 +51,7 @@ def _detail(rows: list[LoggedAnswer]) -> None:
     with st.container(border=True):
         st.markdown(f"**Question:** {escape_markdown(row.question)}")
         if row.thumbs or row.comment:
-            thumbs = {"up": "👍", "down": "👎"}.get(row.thumbs or "", "")
+            thumbs = _THUMBS.get(row.thumbs or "", "")
             comment = escape_markdown(row.comment or "")
             st.markdown(f"**Feedback:** {thumbs} {comment}".rstrip())
         render_answer({"answer": row.answer()}, clinician=True)
@@ -58,6 +59,7 @@ def _detail(rows: list[LoggedAnswer]) -> None:
 
 def main() -> None:
     """Render the Review page."""
+    st.set_page_config(layout="wide")
     settings = load_settings()
     st.title("Review")
     store = load_store(settings)

@@ -204,7 +204,7 @@ def render_answer(
     answer: Answer = message["answer"]
     text = escape_markdown(answer.answer)
     if answer.status == "urgent":
-        st.error(text, icon="🚨", title="Please seek urgent medical care")
+        st.error(text, icon=":material/emergency:", title="Please seek urgent medical care")
     elif answer.status == "out_of_scope":
         st.warning(text, icon=":material/explore_off:", title="Outside what PHT Guide covers")
     elif answer.status == "not_covered":

@@ -402,7 +402,7 @@ def test_review_page_filters_and_exports(fakes: list[FakeAssistant], env: Path) 
     assert not at.exception
     table = at.dataframe[0].value
     assert list(table["status"]) == ["out_of_scope", "answered"]
-    assert list(table["feedback"]) == ["", "👎"]
+    assert list(table["feedback"]) == ["", "thumbs down"]
     assert at.get("download_button")[0].proto.label == "Export CSV"
     at.toggle(key="review_negative").set_value(True).run()
     assert list(at.dataframe[0].value["question"]) == ["Why does sitting hurt?"]
