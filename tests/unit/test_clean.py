@@ -58,7 +58,10 @@ def test_clinical_sentences_are_kept(cleaned: dict[str, str], sentence: str) -> 
 
 
 def test_reference_markers_are_lifted_with_their_offsets() -> None:
-    raw = "Heading\n\n  • NSAIDs help short-term 1.\n  • Outcomes were good after treatment 2, 3, 6."
+    raw = (
+        "Heading\n\n  • NSAIDs help short-term 1.\n"
+        "  • Outcomes were good after treatment 2, 3, 6."
+    )
     clean = clean_text(raw)
     assert "short-term." in clean.text and "treatment." in clean.text
     assert " 1." not in clean.text and "2, 3, 6" not in clean.text
