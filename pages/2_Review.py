@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import streamlit as st
 
 from assistant.render import escape_markdown
-from assistant.store import LoggedAnswer, export_csv
+from assistant.store import AnswerStore, LoggedAnswer, export_csv
 from assistant.types import STATUSES
 from ui.answer import render_answer
 from ui.core import load_settings, load_store
@@ -57,12 +61,7 @@ def _detail(rows: list[LoggedAnswer]) -> None:
         render_answer({"answer": row.answer()}, clinician=True)
 
 
-def main() -> None:
-    """Render the Review page."""
-    st.set_page_config(layout="wide")
-    settings = load_settings()
-    st.title("Review")
-    store = load_store(settings)
+def _answers(store: AnswerStore) -> None:
     if not store.enabled:
         st.info(
             "The answer log is switched off (PHT_ANSWER_LOG=0): nothing is stored, so there is "
@@ -96,6 +95,83 @@ def main() -> None:
     )
     _table(rows)
     _detail(rows)
+
+
+def _number(value: Any) -> float | None:
+    return round(float(value), 3) if isinstance(value, int | float) else None
+
+
+def _evaluation() -> None:
+    # The report is read as plain JSON (its format is the `pht-eval --out` contract): pages
+    # import nothing from evals/.
+    path = Path(st.text_input("Report", value="reports/eval.json", key="eval_report_path").strip())
+    if not path.is_file():
+        st.info(
+            f"No evaluation report at {escape_markdown(str(path))} yet. Write one with:",
+            icon=":material/info:",
+        )
+        st.code("make eval", language="bash")
+        return
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+        summary: dict[str, Any] = report["summary"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        st.error(f"{escape_markdown(str(path))} is not a pht-eval report: {exc}")
+        return
+    meta = report.get("meta", {})
+    passed, total = report.get("passed_cases"), report.get("total_cases")
+    checks = report.get("thresholds", [])
+    failed = [c for c in checks if not c.get("ok")]
+    columns = st.columns(3)
+    columns[0].metric("Cases passed", f"{passed} / {total}")
+    columns[1].metric("Thresholds met", f"{len(checks) - len(failed)} / {len(checks)}")
+    columns[2].metric("Mode", str(meta.get("mode", "—")))
+    st.caption(
+        "Written "
+        + escape_markdown(str(meta.get("created", "at an unknown time")))
+        + (
+            f" · corpus {escape_markdown(str(meta['corpus_version']))}"
+            if meta.get("corpus_version")
+            else ""
+        )
+    )
+    if failed:
+        st.warning(
+            "Below threshold: "
+            + "; ".join(
+                escape_markdown(f"{c.get('scope')} {c.get('metric')} ({c.get('bound')})")
+                for c in failed
+            ),
+            icon=":material/warning:",
+        )
+    st.dataframe(
+        [
+            {
+                "metric": name,
+                "mean": _number(values.get("mean")),
+                "p95": _number(values.get("p95")),
+                "min": _number(values.get("min")),
+                "cases": values.get("n"),
+                "at 1.0": values.get("passed"),
+            }
+            for name, values in summary.items()
+            if isinstance(values, dict)
+        ],
+        hide_index=True,
+    )
+
+
+def main() -> None:
+    """Render the Review page."""
+    st.set_page_config(layout="wide")
+    settings = load_settings()
+    st.title("Review")
+    store = load_store(settings)
+    answers, evaluation = st.tabs(["Answers and feedback", "Offline evaluation"])
+    with answers:
+        _answers(store)
+    with evaluation:
+        _evaluation()
 
 
 main()

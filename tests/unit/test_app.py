@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -347,9 +348,7 @@ def test_new_conversation_clears_the_chat(fakes: list[FakeAssistant]) -> None:
     assert fakes[0].calls[-1][1] == []  # the new conversation starts with no history
 
 
-def test_missing_index_shows_the_command_to_run(
-    env: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_missing_index_shows_the_command_to_run(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def factory(settings: Settings) -> FakeAssistant:
         raise IndexNotReady(f"No index at {settings.chroma_path}: run `pht-ingest` first.")
 
@@ -409,3 +408,28 @@ def test_review_page_filters_and_exports(fakes: list[FakeAssistant], env: Path) 
     at.toggle(key="review_negative").set_value(False).run()
     at.multiselect(key="review_status").set_value(["urgent"]).run()
     assert any("No logged answers match" in i.value for i in at.info)
+
+
+def test_review_page_summarises_an_eval_report(fakes: list[FakeAssistant], tmp_path: Path) -> None:
+    report = {
+        "meta": {"created": "2026-01-01T00:00:00+00:00", "mode": "extractive"},
+        "summary": {
+            "citation_precision": {"mean": 0.91, "p95": 1.0, "min": 0.5, "n": 10, "passed": 8},
+        },
+        "thresholds": [
+            {"scope": "all", "metric": "citation_precision", "bound": "mean >= 0.95", "ok": False}
+        ],
+        "passed_cases": 9,
+        "total_cases": 10,
+        "results": [],
+    }
+    path = tmp_path / "eval.json"
+    path.write_text(json.dumps(report))
+    at = _app()
+    at.switch_page("pages/2_Review.py").run()
+    assert any("make eval" in c.value for c in at.code)
+    at.text_input(key="eval_report_path").input(str(path)).run()
+    assert not at.exception
+    assert [m.value for m in at.metric][:2] == ["9 / 10", "0 / 1"]
+    assert "citation\\_precision" in at.warning[0].value
+    assert list(at.dataframe[-1].value["metric"]) == ["citation_precision"]

@@ -141,26 +141,27 @@ def test_unwritable_data_dir_is_a_store_error(tmp_path: Path) -> None:
 
 
 def test_export_csv_has_one_line_per_answer_and_neutralises_formulas(store: AnswerStore) -> None:
-    store.log_answer(_answer("=HYPERLINK(\"http://x\")"), session_id="s")
+    store.log_answer(_answer('=HYPERLINK("http://x")'), session_id="s")
     answer_id = store.log_answer(_answer("plain, with a comma"), session_id="s")
     assert answer_id is not None
     store.add_feedback(answer_id, thumbs="down", comment="-wrong")
     rows = list(csv.DictReader(io.StringIO(export_csv(store.recent()))))
-    assert [r["question"] for r in rows] == ["plain, with a comma", "'=HYPERLINK(\"http://x\")"]
+    assert [r["question"] for r in rows] == ["plain, with a comma", '\'=HYPERLINK("http://x")']
     assert rows[0]["thumbs"] == "down" and rows[0]["comment"] == "'-wrong"
     assert rows[0]["sources"].startswith("[1] Why PHT is challenging")
     assert rows[0]["total_ms"] == "5.5"
 
 
-def test_concurrent_writers_lose_no_rows(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shared", [True, False], ids=["one-store", "store-per-thread"])
+def test_concurrent_writers_lose_no_rows(tmp_path: Path, shared: bool) -> None:
     threads_n, per_thread = 8, 25
-    AnswerStore(tmp_path)  # create the schema once, as the app does at start
+    common = AnswerStore(tmp_path)  # as the app does: one cached store shared by sessions
     errors: list[BaseException] = []
     start = threading.Barrier(threads_n)
 
     def write(n: int) -> None:
-        # A store per thread, like separate sessions or processes sharing one file.
-        own = AnswerStore(tmp_path)
+        # Either the shared store, or a store per thread as separate processes would have.
+        own = common if shared else AnswerStore(tmp_path)
         try:
             start.wait()
             for i in range(per_thread):
