@@ -242,7 +242,7 @@ def read_rules_file(path: Path, model: type[M], list_key: str = "rules") -> M:
         problem = getattr(exc, "problem", None) or str(exc)
         raise RulesError(f"{path}: not valid YAML{line}: {problem}.") from exc
     if not isinstance(raw, dict):
-        raise RulesError(f"{path}: expected a mapping with a '{list_key}' list at the top.")
+        raise RulesError(f"{path}: expected a mapping (key: value lines) at the top level.")
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
