@@ -383,7 +383,7 @@ def conveys(statement: str, answer_text: str, similarity: Similarity = None) -> 
     for window in windows:
         sim = similarity(statement, window) if callable(similarity) else similarity
         result = support(statement, window, sim)
-        if (result.supported, result.score) > (best.supported, best.score):
+        if not best_window or (result.supported, result.score) > (best.supported, best.score):
             best, best_window = result, window
     if best_window:
         quoted = best_window if len(best_window) <= 160 else best_window[:157] + "..."

@@ -35,6 +35,7 @@ __all__ = [
     "answer_length",
     "reading_grade",
     "latency_ms",
+    "claim_sentences",
     "syllables",
     "flesch_kincaid_grade",
 ]
@@ -74,6 +75,23 @@ class Metric:
     kind: Literal["ratio", "measure"]
     description: str
     better: Literal["higher", "lower"] = field(default="higher")
+
+
+_REFERENCES_RE = re.compile(r"^\s*References\b", re.IGNORECASE)
+
+
+def claim_sentences(text: str) -> list[str]:
+    """Return the sentences of an answer that make claims.
+
+    Left out: lead-ins that end with a colon ("Here is what the guidance says:") and a trailing
+    reference list (from a line starting "References" on): they frame, they do not claim.
+    """
+    lines = []
+    for line in text.splitlines():
+        if _REFERENCES_RE.match(line):
+            break
+        lines.append(line)
+    return [s for s in split_sentences("\n".join(lines)) if not s.rstrip().endswith(":")]
 
 
 def _listing(items: list[str], limit: int = 3) -> str:
@@ -137,7 +155,7 @@ def citation_support(case: EvalCase, answer: Answer, context: MetricContext) -> 
     if answer.status not in _GROUNDED:
         return Score(None, f"a {answer.status} answer quotes no passages")
     passages = {c.marker: c.text for c in answer.citations}
-    sentences = split_sentences(answer.answer)
+    sentences = claim_sentences(answer.answer)
     cited = [s for s in sentences if markers_of(s)]
     uncited = [s for s in sentences if not markers_of(s)]
     if answer.status == "not_covered":
@@ -276,7 +294,7 @@ def reading_grade(case: EvalCase, answer: Answer, context: MetricContext) -> Sco
         return Score(None, "clinician cases are not graded for reading level")
     if answer.status not in _GROUNDED or not answer.answer.strip():
         return Score(None, f"a {answer.status} answer is fixed text")
-    grade = flesch_kincaid_grade(answer.answer)
+    grade = flesch_kincaid_grade(" ".join(claim_sentences(answer.answer)))
     return Score(round(grade, 2), f"Flesch-Kincaid grade {grade:.1f}")
 
 

@@ -12,6 +12,7 @@ from evals.metrics import (
     answer_length,
     citation_support,
     citation_validity,
+    claim_sentences,
     disclaimer_present,
     flesch_kincaid_grade,
     forbidden_statements,
@@ -194,3 +195,13 @@ def test_registry_names_and_kinds() -> None:
     assert list(METRICS)[:2] == ["status_accuracy", "urgent_rule"]
     assert {m.kind for m in METRICS.values()} == {"ratio", "measure"}
     assert all(METRICS[n].better == "lower" for n in ("answer_words", "latency_ms"))
+
+
+def test_lead_ins_and_reference_lists_make_no_claims() -> None:
+    text = (
+        f"From the curated sources:\n\n- {SIT} [1]\n\nReferences listed by Dr.Oracle (markers 1):\n"
+        "- Guideline Directed Topic Overview. Dr.Oracle, 2025 (Guideline)"
+    )
+    assert claim_sentences(text) == [f"{SIT} [1]"]
+    answer = _answer(text, [_citation(1, SIT)])
+    assert citation_support(_case(), answer, CTX).value == 1.0
