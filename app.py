@@ -125,6 +125,13 @@ def _answer(
             logger.warning("question failed: %s", exc)
             st.error(f"Sorry, PHT Guide could not answer just now: {exc}", icon=":material/error:")
             return
+        except Exception:  # a bug: keep the page usable, put the traceback in the server log
+            logger.exception("question failed unexpectedly")
+            st.error(
+                "Sorry, something went wrong while answering. The details are in the server log.",
+                icon=":material/error:",
+            )
+            return
         answer_id = None
         try:
             answer_id = store.log_answer(answer, session_id=st.session_state["session_id"])

@@ -91,6 +91,12 @@ def load_assistant(settings: Settings) -> AssistantLike:
         )
     except PHTError as exc:
         show_error_and_stop(f"PHT Guide cannot start: {exc}")
+    except Exception as exc:  # a bug or a broken install: log it, show a message, not a traceback
+        logger.exception("building the assistant failed")
+        show_error_and_stop(
+            f"PHT Guide cannot start because of an unexpected error ({type(exc).__name__}). "
+            "The details are in the server log."
+        )
 
 
 @st.cache_resource(show_spinner=False)

@@ -433,3 +433,26 @@ def test_review_page_summarises_an_eval_report(fakes: list[FakeAssistant], tmp_p
     assert [m.value for m in at.metric][:2] == ["9 / 10", "0 / 1"]
     assert "citation\\_precision" in at.warning[0].value
     assert list(at.dataframe[-1].value["metric"]) == ["citation_precision"]
+
+
+def test_unexpected_errors_show_a_message_not_a_traceback(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_factory(settings: Settings) -> FakeAssistant:
+        raise ModuleNotFoundError("No module named 'assistant.somewhere'")
+
+    monkeypatch.setattr(ui.core, "build_assistant", broken_factory)
+    at = _app()
+    assert "unexpected error (ModuleNotFoundError)" in at.error[0].value
+
+    class BrokenAssistant(FakeAssistant):
+        def ask(self, question: str, history: Any = (), audience: str = "patient") -> Answer:
+            raise RuntimeError("boom")
+
+    st.cache_resource.clear()
+    monkeypatch.setattr(ui.core, "build_assistant", BrokenAssistant)
+    at = _ask(_app(), "Why does sitting hurt?")
+    assert "something went wrong" in at.chat_message[1].error[0].value
+    at = _ask(at, "Another question")  # the page still works; failed turns join no history
+    assert [m.name for m in at.chat_message] == ["user", "assistant"]
+    assert at.chat_message[0].markdown[0].value == "Another question"
