@@ -39,7 +39,9 @@ _ANAPHORA = re.compile(r"^(This|These|That|Those|It|They|Such|Its|Their)\b")
 _FILLER = frozenset(
     search_terms(
         "good bad best better worse worst help helpful work works thing things way ways get "
-        "take make need know tell really try use option options idea ok okay fine right"
+        "take make need know tell really try use option options idea ok okay fine right "
+        "hurt hurts hurting ache aching sore feel feels feeling still again now day days week "
+        "weeks doing safe normal should would could much many long"
     )
 )
 _LOW_INFORMATION = re.compile(r"^(In conclusion|For more information|If you are struggling)\b")
@@ -167,6 +169,34 @@ class ExtractiveComposer:
         weights = {t: self.idf.get(t, self.unseen_idf) for t in terms}
         specific = {t: w for t, w in weights.items() if w >= self.specific_idf}
         return specific or weights
+
+    def is_specific(self, question: str, known_only: bool = False) -> bool:
+        """Return True when the question names something only a few passages mention.
+
+        Words the corpus never uses count too, unless `known_only`.
+        """
+        default = 0.0 if known_only else self.unseen_idf
+        return any(
+            self.idf.get(t, default) >= self.specific_idf
+            for t in search_terms(question)
+            if t not in _FILLER
+        )
+
+    def unknown_words(self, question: str) -> list[str]:
+        """Return the question's topic words the corpus never uses, when it names no other.
+
+        "Does acupuncture help?" -> ["acupuncture"]: the guidance cannot answer it, however
+        similar some sentence looks to the embedding model. Empty when the question also names
+        something the corpus does cover ("can I run while sitting hurts?").
+        """
+        if self.is_specific(question, known_only=True):
+            return []
+        unknown: list[str] = []
+        for word in re.findall(r"[A-Za-z][A-Za-z-]{3,}", question):
+            terms = [t for t in search_terms(word) if t not in _FILLER]
+            if terms and all(t not in self.idf for t in terms) and word.lower() not in unknown:
+                unknown.append(word.lower())
+        return unknown
 
     def units_of_chunks(self, chunks: Sequence[Chunk]) -> list[Unit]:
         """Return the sentence units of some chunks (for warming the cache)."""

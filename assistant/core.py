@@ -113,11 +113,29 @@ class Assistant:
             )
 
         uncovered = detect_uncovered(cleaned)
+        unknown = [] if uncovered else self._composer.unknown_words(
+            self._search.prepare(cleaned)
+        )
+        if unknown:
+            timings["retrieve"] = 0.0
+            text = (
+                f"The guidance I draw on does not mention {_join(unknown)}, so it cannot answer "
+                f"this. A physiotherapist or doctor who knows your case can advise you. "
+                f"{_COVERED_TOPICS}"
+            )
+            return self._finish(
+                Answer(cleaned, "not_covered", text, [], DISCLAIMER), started, timings, audience
+            )
         query = uncovered.topic_query if uncovered else cleaned
         t0 = time.perf_counter()
         hits = self.retrieval_chain.invoke({"question": query, "history": history})
         prepared = self._search.prepare(_retrieval_query(query, history))
-        vector = self._search.vector(prepared)  # cached by the search that just ran
+        focus = self._search.prepare(query)
+        if focus != prepared and self._composer.is_specific(focus):
+            # A follow-up that names its own topic ("what about injections?"): the earlier
+            # question helped retrieval, but the sentences must answer this one.
+            prepared = focus
+        vector = self._search.vector(prepared)  # usually cached by the search that just ran
         timings["retrieve"] = _ms(t0)
 
         t0 = time.perf_counter()
@@ -184,6 +202,10 @@ class Assistant:
         timings["total"] = _ms(started)
         answer.timings_ms = timings
         return answer
+
+
+def _join(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def _ms(since: float) -> float:

@@ -38,6 +38,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 RRF_K = 60
+_CONDITION = re.compile(
+    r"\b(?:(?:my|the|a|this|with|for|of|about)\s+)?(?:proximal\s+)?hamstrings?\s+"
+    r"(?:tendin|tendon|tendonopath)\w*|\bPHT\b",
+    re.IGNORECASE,
+)
 _VECTOR_CACHE = 512
 _EXPANSIONS_PATH = Path(__file__).with_name("query_expansions.yaml")
 _DUPLICATE_JACCARD = 0.85
@@ -92,16 +97,18 @@ class Hit:
 class QueryCorrector:
     """Corrects misspelt query words to the nearest word of the corpus vocabulary."""
 
-    def __init__(self, vocabulary: set[str], cutoff: float = 0.8) -> None:
+    def __init__(self, vocabulary: set[str], cutoff: float = 0.84, min_length: int = 6) -> None:
         self._vocabulary = vocabulary
         self._sorted = sorted(vocabulary)
         self._cutoff = cutoff
+        self._min_length = min_length
         self._cache: dict[str, str] = {}
 
     def correct_word(self, word: str) -> str:
         """Return `word`, or the corpus word it is most likely a misspelling of."""
         lower = word.lower()
-        if len(lower) < 4 or lower in self._vocabulary or not lower.isalpha():
+        # Short words are too often a different real word ("need" is not "needs").
+        if len(lower) < self._min_length or lower in self._vocabulary or not lower.isalpha():
             return word
         if lower not in self._cache:
             close = difflib.get_close_matches(lower, self._sorted, n=1, cutoff=self._cutoff)
@@ -209,7 +216,14 @@ class HybridSearch:
     def prepare(self, query: str) -> str:
         """Return the query as it is searched: typos corrected, patient words expanded."""
         corrected = self.corrector.correct(query)
-        return corrected + self.expansions.extra_terms(corrected)
+        # Expansions see the words as typed too: "operation" must not be "corrected" first.
+        extra = self.expansions.extra_terms(query) or self.expansions.extra_terms(corrected)
+        # Every passage is about the condition: naming it tells retrieval nothing, and it pulls
+        # the query towards generic sentences. Keep it only when it is all the question says.
+        focused = _CONDITION.sub(" ", corrected)
+        if len(search_terms(focused + extra)) >= 1:
+            corrected = re.sub(r"\s+", " ", focused).strip()
+        return corrected + extra
 
     def vector(self, prepared: str) -> list[float]:
         """Return the embedding of a prepared query (cached: the composer reuses it)."""
