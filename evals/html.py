@@ -125,7 +125,10 @@ def _case(result: dict[str, Any]) -> str:
         "<table><tr><th>metric</th><th>value</th><th>reason</th></tr>" + metric_rows + "</table>",
     ]
     css = "pass" if passed else "fail"
-    return f"<details class={css}{'' if passed else ' open'}>" + "".join(body) + "</details>"
+    anchor = f"id='case-{_e(result['id'])}'"
+    return (
+        f"<details {anchor} class={css}{'' if passed else ' open'}>" + "".join(body) + "</details>"
+    )
 
 
 def render_html(report: dict[str, Any]) -> str:
@@ -133,12 +136,16 @@ def render_html(report: dict[str, Any]) -> str:
     meta = report.get("meta", {})
     results = sorted(report.get("results", []), key=lambda r: (bool(r.get("passed")), r["id"]))
     meta_line = " · ".join(f"{_e(k)}: {_e(v)}" for k, v in meta.items())
-    failed = [c for c in report.get("thresholds", []) if not c["ok"]]
-    verdict = (
-        f'<p class="bad">{len(failed)} threshold(s) not met.</p>'
-        if failed
-        else '<p class="ok">All thresholds met.</p>'
-    )
+    checks = report.get("thresholds", [])
+    failed = [c for c in checks if not c["ok"]]
+    if not checks:
+        verdict = "<p class=meta>Thresholds were not checked in this run.</p>"
+    elif failed:
+        verdict = f'<p class="bad">{len(failed)} threshold(s) not met.</p>'
+    else:
+        verdict = '<p class="ok">All thresholds met.</p>'
+    failing = [r for r in results if not r.get("passed")]
+    index = ", ".join(f"<a href='#case-{_e(r['id'])}'>{_e(r['id'])}</a>" for r in failing)
     parts = [
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
         "<meta name=viewport content='width=device-width, initial-scale=1'>",
@@ -150,6 +157,7 @@ def render_html(report: dict[str, Any]) -> str:
         f"<p><b>{_e(report.get('passed_cases'))}</b> of <b>{_e(report.get('total_cases'))}</b>"
         " cases passed every ratio metric.</p>",
         verdict,
+        f"<p><b>Failing cases:</b> {index}</p>" if failing else "",
         "<h2>Thresholds</h2>",
         _threshold_table(report.get("thresholds", [])),
         "<h2>Metrics</h2>",
