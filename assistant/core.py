@@ -12,13 +12,14 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from langchain_core.runnables import RunnableLambda
+from langchain_core.documents import Document
+from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.compose import LEAD_INS, Composition, ExtractiveComposer
 from assistant.coverage import detect_uncovered
 from assistant.disclaimer import DISCLAIMER
 from assistant.question import clean_question
-from assistant.retrieval import HybridSearch, PHTRetriever, document_to_hit
+from assistant.retrieval import Hit, HybridSearch, PHTRetriever, document_to_hit
 from assistant.safety import SafetyGate
 from assistant.scope import classify_scope
 from assistant.settings import Settings
@@ -82,10 +83,8 @@ class Assistant:
             view.doc_id: view.metadata["references"] for view in self.documents()
         }
         # The LangChain chain: {question, history} -> retrieval query -> documents -> hits.
-        self.retrieval_chain = (
-            RunnableLambda(lambda x: _retrieval_query(x["question"], x.get("history", ())))
-            | self.retriever
-            | RunnableLambda(lambda docs: [document_to_hit(d) for d in docs])
+        self.retrieval_chain: Runnable[dict[str, Any], list[Hit]] = (
+            RunnableLambda(_chain_query) | self.retriever | RunnableLambda(_chain_hits)
         )
 
     # ----------------------------------------------------------------------------- public API
@@ -202,6 +201,14 @@ class Assistant:
         timings["total"] = _ms(started)
         answer.timings_ms = timings
         return answer
+
+
+def _chain_query(inputs: dict[str, Any]) -> str:
+    return _retrieval_query(inputs["question"], inputs.get("history", ()))
+
+
+def _chain_hits(documents: list[Document]) -> list[Hit]:
+    return [document_to_hit(d) for d in documents]
 
 
 def _join(words: Sequence[str]) -> str:
