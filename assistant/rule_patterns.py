@@ -247,7 +247,6 @@ def read_rules_file(path: Path, model: type[M], list_key: str = "rules") -> M:
         return model.model_validate(raw)
     except ValidationError as exc:
         problems = [
-            f"{_entry_name(raw, tuple(err['loc']), list_key)}: {err['msg']}"
-            for err in exc.errors()
+            f"{_entry_name(raw, tuple(err['loc']), list_key)}: {err['msg']}" for err in exc.errors()
         ]
         raise RulesError(f"{path}: " + "; ".join(problems) + ".") from exc

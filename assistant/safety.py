@@ -103,9 +103,7 @@ class SafetyGate:
     def __init__(self, rules: Sequence[SafetyRule] | None = None) -> None:
         self.rules: tuple[SafetyRule, ...] = tuple(load_rules() if rules is None else rules)
 
-    def check(
-        self, question: str, history: Sequence[Mapping[str, str]] = ()
-    ) -> SafetyRule | None:
+    def check(self, question: str, history: Sequence[Mapping[str, str]] = ()) -> SafetyRule | None:
         """Return the first rule that trips (crisis first, then most urgent), or None."""
         texts = user_texts(question, history)
         for rule in self.rules:

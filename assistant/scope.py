@@ -34,7 +34,7 @@ ScopeKind = Literal["in_scope", "greeting", "thanks", "out_of_scope", "non_engli
 
 _WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _FUZZY_MIN_LETTERS = 6
-_FUZZY_CUTOFF = 0.8
+_FUZZY_CUTOFF = 0.85
 _FOLLOW_UP_MAX_WORDS = 12
 _HISTORY_TURNS = 3
 _NON_LATIN_SHARE = 0.3
@@ -218,9 +218,7 @@ class ScopeClassifier:
                 return True
         return False
 
-    def classify(
-        self, question: str, history: Sequence[Mapping[str, str]] = ()
-    ) -> ScopeDecision:
+    def classify(self, question: str, history: Sequence[Mapping[str, str]] = ()) -> ScopeDecision:
         """Return the scope decision for a question, using the earlier user turns for follow-ups."""
         terms = self.terms
         text = normalise_for_matching(question)

@@ -43,8 +43,18 @@ def test_negative_example_is_covered(rule_id: str, question: str) -> None:
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
 def test_message_says_what_is_missing_and_who_to_ask(rule: CoverageRule) -> None:
     assert rule.message.startswith("The guidance does not ")
-    assert any(who in rule.message for who in ("doctor", "pharmacist", "physiotherapist",
-                                               "midwife", "clinician", "clinic", "insurer"))
+    assert any(
+        who in rule.message
+        for who in (
+            "doctor",
+            "pharmacist",
+            "physiotherapist",
+            "midwife",
+            "clinician",
+            "clinic",
+            "insurer",
+        )
+    )
     assert not any(char.isdigit() for char in rule.message)  # never a number of our own
 
 
@@ -112,8 +122,10 @@ rules:
     ("change", "expected"),
     [
         (("    topic_query: widgets\n", ""), "rule 'widgets': topic_query: Field required"),
-        (("topic_query: widgets\n", "topic_query: widgets\n    extra: 1\n"),
-         "rule 'widgets': extra: Extra inputs are not permitted"),
+        (
+            ("topic_query: widgets\n", "topic_query: widgets\n    extra: 1\n"),
+            "rule 'widgets': extra: Extra inputs are not permitted",
+        ),
         (("['\\bwidgets?\\b']", "['widgets[']"), "rule 'widgets': pattern 1: invalid regex"),
     ],
 )

@@ -124,6 +124,9 @@ def test_simple_negation_does_not_trip(question: str) -> None:
         "No, I do have numbness in my groin",  # "No," answers a question
         "I don't sit much but my groin is numb",  # "but" ends the negation
         "I haven't been running and now my groin is numb",
+        "I no longer have control of my bladder",  # "no longer" is not a negation
+        # The cue is more than five words before the symptom: it negates something else.
+        "I never thought sitting at my desk all day would give me numbness in my groin",
     ],
 )
 def test_negation_scope_is_limited(question: str) -> None:
@@ -181,8 +184,10 @@ _PATTERN = "['\\bdemo\\b']"
     [
         ("version: 1\nrules: [", "not valid YAML"),
         ("- just a list", "expected a mapping"),
-        (_with("    rationale", "    colour: red\n    rationale"),
-         "rule 'demo': colour: Extra inputs are not permitted"),
+        (
+            _with("    rationale", "    colour: red\n    rationale"),
+            "rule 'demo': colour: Extra inputs are not permitted",
+        ),
         (_with(_PATTERN, "['(unclosed']"), "rule 'demo': pattern 1: invalid regex"),
         (_with(_PATTERN, "['(demo)?']"), "matches empty text"),
         (_with(_PATTERN, "['<nope> demo']"), "unknown term <nope>"),
@@ -192,8 +197,10 @@ _PATTERN = "['\\bdemo\\b']"
         ("version: 1\nversion: 1\nrules:" + _GOOD_RULE, "duplicate key 'version'"),
         ("version: 1\nterms: {a: '(x'}\nrules:" + _GOOD_RULE, "term 'a': invalid regex"),
         ("version: 1\nterms: {a: '<b>', b: x}\nrules:" + _GOOD_RULE, "not defined above it"),
-        (_with(_PATTERN, "[{requires_all: ['demo', '(bad']}]"),
-         "pattern 1, requires_all 2: invalid regex"),
+        (
+            _with(_PATTERN, "[{requires_all: ['demo', '(bad']}]"),
+            "pattern 1, requires_all 2: invalid regex",
+        ),
         (_with(_PATTERN, "[{requires_all: ['demo']}]"), "requires_all"),
         (_with(_PATTERN, "[{any_of: ['demo', 'x']}]"), "Extra inputs are not permitted"),
     ],

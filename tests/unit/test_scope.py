@@ -132,6 +132,18 @@ def test_follow_ups_stay_in_scope_with_history(question: str) -> None:
     assert classify_scope(question, HISTORY).kind == "in_scope"
 
 
+@pytest.mark.parametrize(
+    "question", ["why is my buttok like this?", "my hmstring again", "glueteal"]
+)
+def test_typos_of_region_words_are_tolerated(question: str) -> None:
+    assert classify_scope(question).kind == "in_scope"
+
+
+@pytest.mark.parametrize("question", ["what about my hamster?", "buttons", "setting"])
+def test_typo_tolerance_does_not_swallow_other_words(question: str) -> None:
+    assert classify_scope(question).kind == "out_of_scope"
+
+
 def test_bare_follow_up_without_history_is_out_of_scope() -> None:
     assert classify_scope("how long after that?").kind == "out_of_scope"
     assert classify_scope("how long after that?", HISTORY).kind == "in_scope"
