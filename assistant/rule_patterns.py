@@ -59,6 +59,7 @@ _CUES = frozenset(
     "won't wont deny denies denied negative".split()
 )
 _CUE_WINDOW = 5
+_LOOKBACK_CHARS = 160
 _WORD = re.compile(r"[a-z']+")
 
 
@@ -95,7 +96,8 @@ def normalise_for_matching(text: str) -> str:
 
 def is_negated(text: str, start: int) -> bool:
     """Return whether a negation cue governs the match starting at `start` in normalised text."""
-    before = text[:start]
+    # Five words fit well inside this many characters; looking further back only costs time.
+    before = text[max(0, start - _LOOKBACK_CHARS) : start]
     clause_start = 0
     for boundary in _CLAUSE_END.finditer(before):
         clause_start = boundary.end()
