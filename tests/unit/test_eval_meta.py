@@ -161,3 +161,11 @@ def test_cli_reports_bad_cases_file(tmp_path: Path, capsys: pytest.CaptureFixtur
     path.write_text("- id: x\n  question: q\n  colour: red\n", encoding="utf-8")
     assert main(["--cases", str(path)]) == 2
     assert "unknown key 'colour'" in capsys.readouterr().err
+
+
+def test_subset_runs_do_not_fail_on_metrics_they_do_not_measure(bad: list[CaseResult]) -> None:
+    urgent_only = [r for r in bad if "urgent" in r.case.tags]
+    checks = check_thresholds(urgent_only, load_thresholds())
+    recall = next(c for c in checks if c.metric == "statement_recall" and c.scope == "all")
+    assert recall.value is None and recall.ok
+    assert not next(c for c in checks if c.scope == "tag:urgent").ok
