@@ -235,7 +235,10 @@ class ExtractiveComposer:
         for candidate in scored:
             if len(chosen) >= limit:
                 break
-            if candidate.cosine < self.min_cosine or candidate.score < best * self.relative_floor:
+            if candidate.score < best * self.relative_floor:
+                continue
+            # Low similarity passes only when the sentence names what was asked about.
+            if candidate.cosine < self.min_cosine and candidate.overlap < 0.5:
                 continue
             # When some sentence names what was asked about, the others must name it too.
             if (

@@ -129,12 +129,12 @@ class Assistant:
         t0 = time.perf_counter()
         hits = self.retrieval_chain.invoke({"question": query, "history": history})
         prepared = self._search.prepare(_retrieval_query(query, history))
+        vector = self._search.vector(prepared)  # cached by the search that just ran
         focus = self._search.prepare(query)
         if focus != prepared and self._composer.is_specific(focus):
             # A follow-up that names its own topic ("what about injections?"): the earlier
-            # question helped retrieval, but the sentences must answer this one.
+            # question helped retrieval, but the sentences must be about this one.
             prepared = focus
-        vector = self._search.vector(prepared)  # usually cached by the search that just ran
         timings["retrieve"] = _ms(t0)
 
         t0 = time.perf_counter()
