@@ -14,7 +14,11 @@ from typing import Any
 from assistant.types import Answer, Citation
 
 __all__ = [
+    "BOLD",
+    "HIGHLIGHT",
+    "MUTED",
     "REVIEW_BADGE",
+    "Wrap",
     "escape_markdown",
     "passage_markdown",
     "review_label",
@@ -41,13 +45,15 @@ _STREAMLIT_SPECIALS = re.compile(r"([\\`*_\[\]{}<>&$~|#:=])")
 _PLAIN_SPECIALS = re.compile(r"([\\`*_<>&|]|\](?=[(\[:]))")
 _LIST_MARK = re.compile(rf"^([{_OPEN}]?)([-+>#])")
 _ORDERED_MARK = re.compile(rf"^([{_OPEN}]?\d+)([.)])")
+_BULLET = re.compile(r"^[-*•]\s+")
 
 
-def escape_markdown(text: str, *, streamlit: bool = True) -> str:
+def escape_markdown(text: str, *, streamlit: bool = True, bullets: bool = False) -> str:
     """Return `text` as Markdown that displays exactly these characters, line breaks kept.
 
     `streamlit=False` leaves alone the characters only Streamlit gives a meaning to (`:`, `$`,
-    `~`, `=`, braces), which keeps a downloaded Markdown file easier to read.
+    `~`, `=`, braces), which keeps a downloaded Markdown file easier to read. `bullets=True`
+    keeps lines that start with "- ", "* " or "• " as a Markdown list (the rest is escaped).
     """
     specials = _STREAMLIT_SPECIALS if streamlit else _PLAIN_SPECIALS
     paragraphs: list[list[str]] = [[]]
@@ -60,12 +66,29 @@ def escape_markdown(text: str, *, streamlit: bool = True) -> str:
             if line:
                 paragraphs[-1].append(line)
             continue
+        bullet = bullets and _BULLET.match(line)
+        if bullet:
+            line = line[bullet.end() :]
         line = specials.sub(r"\\\1", line)
         line = _LIST_MARK.sub(r"\1\\\2", line)
         line = _ORDERED_MARK.sub(r"\1\\\2", line)
+        if bullet:
+            # A list gets its own block, apart from the prose before and after it.
+            line = "- " + line
+            if paragraphs[-1] and not paragraphs[-1][-1].startswith("- "):
+                paragraphs.append([])
+        elif paragraphs[-1] and paragraphs[-1][-1].startswith("- "):
+            paragraphs.append([])
         paragraphs[-1].append(line)
     # Two trailing spaces make a hard line break: table rows and list items stay on their lines.
-    return "\n\n".join("  \n".join(lines) for lines in paragraphs if lines)
+    return "\n\n".join(_join_lines(lines) for lines in paragraphs if lines)
+
+
+def _join_lines(lines: list[str]) -> str:
+    # List items are separate lines already; prose lines need a hard break (two spaces).
+    if lines[0].startswith("- "):
+        return "\n".join(lines)
+    return "  \n".join(lines)
 
 
 def _span_of(text: str, sentence: str, taken: list[tuple[int, int]]) -> tuple[int, int] | None:
@@ -81,14 +104,44 @@ def _span_of(text: str, sentence: str, taken: list[tuple[int, int]]) -> tuple[in
     return None
 
 
-def passage_markdown(text: str, highlights: Sequence[str] = ()) -> str:
-    """Return the passage as escaped Markdown with each highlighted sentence in bold."""
+def _merge_touching(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    # Neighbouring sentences with only spaces between them read better as one highlight.
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and not text[merged[-1][1] : start].strip():
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+Wrap = tuple[str, str]
+"""Markdown put before and after a run of text, e.g. ("**", "**")."""
+
+BOLD: Wrap = ("**", "**")
+HIGHLIGHT: Wrap = (":orange-background[", "]")
+"""Streamlit's highlighter: escaped text inside the brackets stays text."""
+MUTED: Wrap = (":gray[", "]")
+
+
+def passage_markdown(
+    text: str,
+    highlights: Sequence[str] = (),
+    *,
+    mark: Wrap = BOLD,
+    rest: Wrap | None = None,
+) -> str:
+    """Return the passage as escaped Markdown with each highlighted sentence wrapped in `mark`.
+
+    When some sentence is highlighted, the other text is wrapped in `rest` (if given), so the
+    cited sentences stand out from their context.
+    """
     spans: list[tuple[int, int]] = []
     for sentence in highlights:
         span = _span_of(text, sentence, spans)
         if span is not None:
             spans.append(span)
-    spans.sort()
+    spans = _merge_touching(text, sorted(spans))
     marked: list[str] = []
     position = 0
     for start, end in spans:
@@ -97,28 +150,28 @@ def passage_markdown(text: str, highlights: Sequence[str] = ()) -> str:
         position = end
     marked.append(text[position:])
     escaped = escape_markdown("".join(marked))
-    return _emphasise(escaped)
+    if not spans:
+        return escaped
+    out: list[str] = []
+    for index, segment in enumerate(re.split(f"[{_OPEN}{_CLOSE}]", escaped)):
+        # split() alternates: outside a highlight at even indexes, inside at odd ones.
+        wrap = mark if index % 2 else rest
+        out.append(_wrap_lines(segment, wrap) if wrap else segment)
+    return "".join(out)
 
 
-def _emphasise(escaped: str) -> str:
-    # Emphasis cannot cross a paragraph or line break, so close and reopen it around each break.
-    def bold(match: re.Match[str]) -> str:
-        inner = match.group(1)
-        pieces = re.split(r"(  \n|\n\n)", inner)
-        out: list[str] = []
-        for piece in pieces:
-            if piece in ("  \n", "\n\n"):
-                out.append(piece)
-            elif piece.strip():
-                lead = piece[: len(piece) - len(piece.lstrip())]
-                trail = piece[len(piece.rstrip()) :]
-                out.append(f"{lead}**{piece.strip()}**{trail}")
-            else:
-                out.append(piece)
-        return "".join(out)
-
-    emphasised = re.sub(f"{_OPEN}(.*?){_CLOSE}", bold, escaped, flags=re.DOTALL)
-    return emphasised.replace(_OPEN, "").replace(_CLOSE, "")
+def _wrap_lines(segment: str, wrap: Wrap) -> str:
+    # Emphasis and directives cannot cross a line break: close and reopen them around each one.
+    before, after = wrap
+    out: list[str] = []
+    for piece in re.split(r"(  \n|\n\n)", segment):
+        if piece.strip() and piece not in ("  \n", "\n\n"):
+            lead = piece[: len(piece) - len(piece.lstrip())]
+            trail = piece[len(piece.rstrip()) :]
+            out.append(f"{lead}{before}{piece.strip()}{after}{trail}")
+        else:
+            out.append(piece)
+    return "".join(out)
 
 
 def review_label(review_status: str) -> tuple[str, bool]:
@@ -193,7 +246,7 @@ def conversation_markdown(
             lines += ["*Not covered by the guidance documents.*", ""]
         elif answer.status == "out_of_scope":
             lines += ["*Outside what PHT Guide covers.*", ""]
-        lines += [escape_markdown(answer.answer, streamlit=False), ""]
+        lines += [escape_markdown(answer.answer, streamlit=False, bullets=True), ""]
         if answer.citations:
             lines += ["### Sources", ""]
             for citation in answer.citations:

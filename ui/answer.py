@@ -15,6 +15,8 @@ from typing import Any
 import streamlit as st
 
 from assistant.render import (
+    HIGHLIGHT,
+    MUTED,
     escape_markdown,
     format_score,
     format_timings,
@@ -67,7 +69,9 @@ def render_citation(citation: Citation, *, clinician: bool) -> None:
     where = [escape_markdown(part) for part in (citation.publisher, citation.date) if part]
     st.caption(" · ".join([*where, review_markdown(citation.review_status)]))
     with st.container(border=True):
-        st.markdown(passage_markdown(citation.text, citation.highlights))
+        st.markdown(
+            passage_markdown(citation.text, citation.highlights, mark=HIGHLIGHT, rest=MUTED)
+        )
     if clinician:
         details = [
             f"score {format_score(citation.score)}",
@@ -202,7 +206,7 @@ def render_answer(
 ) -> None:
     """Render an assistant message holding an Answer (call inside `st.chat_message`)."""
     answer: Answer = message["answer"]
-    text = escape_markdown(answer.answer)
+    text = escape_markdown(answer.answer, bullets=True)
     if answer.status == "urgent":
         st.error(text, icon=":material/emergency:", title="Please seek urgent medical care")
     elif answer.status == "out_of_scope":

@@ -233,8 +233,14 @@ def test_answer_streams_with_markers_sources_badge_highlights_and_disclaimer(
     texts = [m.value for m in sources.markdown] + [c.value for c in sources.caption]
     assert any(f":orange-badge[:material/warning: {REVIEW_BADGE}]" in t for t in texts)
     assert any("Not independently reviewed" in t for t in texts)
-    assert any(f"**{escape_markdown(_COMPRESSION)}**" in t for t in texts)
-    assert any("**Aggressive stretching can hinder healing.** \\<b\\>Load" in t for t in texts)
+    assert (
+        f":gray[{escape_markdown(_SITTING)}] :orange-background[{escape_markdown(_COMPRESSION)}]"
+        in texts
+    )
+    assert (
+        ":orange-background[Aggressive stretching can hinder healing.] "
+        ":gray[\\<b\\>Load\\</b\\> gradually.]" in texts
+    )
     assert any("H2T Physio · 2024" in t for t in texts)
     assert reply.caption[-1].value == escape_markdown(DISCLAIMER)
     assert len(reply.get("feedback")) == 1

@@ -49,6 +49,21 @@ def test_escape_markdown_keeps_paragraphs_and_lines_and_drops_indentation() -> N
     assert escaped == "indented would be code  \nnext line\n\nnew paragraph"
 
 
+def test_bullets_stay_a_list_when_asked_and_their_text_is_escaped() -> None:
+    text = "You could ask:\n- Why does *sitting* hurt?\n- <b>Shockwave</b>?\nOr something else."
+    assert escape_markdown(text, bullets=True) == (
+        "You could ask\\:\n\n- Why does \\*sitting\\* hurt?\n- \\<b\\>Shockwave\\</b\\>?"
+        "\n\nOr something else."
+    )
+    assert escape_markdown("- not a list") == "\\- not a list"
+
+
+def test_passage_markdown_merges_neighbouring_highlights_and_mutes_the_rest() -> None:
+    text = "One. Two. Three. Four."
+    markdown = passage_markdown(text, ["Two.", "Three."], mark=("[", "]"), rest=("(", ")"))
+    assert markdown == "(One.) [Two. Three.] (Four.)"
+
+
 def test_passage_markdown_bolds_the_highlighted_sentences_only() -> None:
     text = "Sitting aggravates symptoms. Stretching <b>can</b> hinder healing. Tendons heal slowly."
     markdown = passage_markdown(text, ["Stretching <b>can</b> hinder healing."])

@@ -1,0 +1,322 @@
+"""The real app in a real browser: `streamlit run app.py` with the real assistant and index.
+
+Drives Debian's Chromium with Playwright. Screenshots and timings go to artifacts/ (git-ignored).
+When the CI variable is set, a browser that cannot start fails the run instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+QUESTION = "Why does sitting make my buttock pain worse?"
+RED_FLAG = "I suddenly can't control my bladder and my groin is numb"
+HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script> is sitting bad?"
+DB_FILENAME = "pht.sqlite3"
+
+
+def _cannot_run(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"The browser test must run in CI but cannot: {reason}")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+@pytest.fixture(scope="module")
+def app_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment with a fresh index built by the real `pht-ingest`."""
+    base = tmp_path_factory.mktemp("e2e")
+    env = dict(os.environ)
+    env.update(
+        PHT_CHROMA_PATH=str(base / "chroma"),
+        PHT_DATA_DIR=str(base / "data"),
+        PHT_ANSWER_LOG="1",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        ANONYMIZED_TELEMETRY="False",
+        TOKENIZERS_PARALLELISM="false",
+    )
+    env.pop("PHT_CHROMA_HOST", None)
+    env.pop("PHT_MODE", None)
+    result = subprocess.run(
+        [_bin("pht-ingest")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, f"pht-ingest failed:\n{result.stdout}\n{result.stderr}"
+    return env
+
+
+@pytest.fixture(scope="module")
+def app_url(app_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start `streamlit run app.py` on a free loopback port; yield its URL."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=app_env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited early:\n{log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start:\n{log_path.read_text()}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+        print(f"\nstreamlit log: {log_path}")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium driven by Playwright, or a skip (a failure under CI)."""
+    if not Path(CHROMIUM).exists():
+        _cannot_run(f"{CHROMIUM} is missing: run scripts/ensure-chromium.sh as root")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        _cannot_run(f"Playwright is not installed: {exc}")
+    manager = sync_playwright().start()
+    try:
+        instance = manager.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+    except Exception as exc:  # any launch failure means this machine cannot run the test
+        manager.stop()
+        _cannot_run(f"Chromium did not start: {exc}")
+    try:
+        yield instance
+    finally:
+        instance.close()
+        manager.stop()
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 1400})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        _shot(page, f"failed-{request.node.name}")
+    context.close()
+    assert dialogs == [], f"a script ran in the page: {dialogs}"
+
+
+def _shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _ask(page: Any, question: str) -> Any:
+    """Type a question, wait for its answer to finish, return the answer's chat message."""
+    before = page.locator("[data-testid=stChatMessage]").count()
+    box = page.locator("[data-testid=stChatInput] textarea")
+    box.fill(question)
+    box.press("Enter")
+    reply = page.locator("[data-testid=stChatMessage]").nth(before + 1)
+    # Every finished answer ends with the fixed disclaimer.
+    reply.get_by_text("It is not a diagnosis", exact=False).wait_for()
+    return reply
+
+
+def _wait_for_row(
+    db: Path, sql: str, params: tuple[Any, ...] = (), timeout_s: float = 20
+) -> list[tuple[Any, ...]]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if db.exists():
+            with sqlite3.connect(db) as conn:
+                rows = conn.execute(sql, params).fetchall()
+            if rows:
+                return rows
+        if time.monotonic() > deadline:
+            return []
+        time.sleep(0.2)
+
+
+def _record(timings: dict[str, float]) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / "e2e-timings.json"
+    known = json.loads(path.read_text()) if path.exists() else {}
+    known.update({k: round(v, 3) for k, v in timings.items()})
+    path.write_text(json.dumps(known, indent=2) + "\n")
+    print(f"\nbrowser timings (s): {known}")
+
+
+def test_ask_read_sources_give_feedback(page: Any, app_url: str, app_env: dict[str, str]) -> None:
+    started = time.monotonic()
+    page.goto(app_url)
+    box = page.locator("[data-testid=stChatInput] textarea")
+    box.wait_for()
+    page_ready = time.monotonic() - started
+    page.get_by_text("Not sure where to start?").wait_for()
+    _shot(page, "01-start")
+
+    asked = time.monotonic()
+    reply = _ask(page, QUESTION)
+    first_answer = time.monotonic() - asked
+    from_open = time.monotonic() - started
+    text = reply.locator("[data-testid=stMarkdownContainer]").first.inner_text()
+    assert "[1]" in text, text
+    _shot(page, "02-answer")
+
+    db = Path(app_env["PHT_DATA_DIR"]) / DB_FILENAME
+    [(answer_json,)] = _wait_for_row(
+        db, "SELECT answer_json FROM answers WHERE question = ?", (QUESTION,)
+    )
+    logged = json.loads(answer_json)
+    assert logged["status"] == "answered" and logged["citations"], logged
+
+    sources = reply.locator("[data-testid=stExpander]").filter(has_text="Source").first
+    sources.locator("summary").click()
+    details = sources.locator("[data-testid=stExpanderDetails]")
+    details.wait_for()
+    first = logged["citations"][0]
+    assert first["title"] in details.inner_text()
+    if first["highlights"]:
+        marked = details.locator(".stMarkdownColoredBackground").all_inner_texts()
+        words = " ".join(first["highlights"][0].split()[:4])
+        assert any(words in " ".join(m.split()) for m in marked), marked
+    _shot(page, "03-sources")
+
+    reply.get_by_role("radio", name="Thumbs down").click()
+    rows = _wait_for_row(
+        db,
+        "SELECT f.thumbs FROM feedback f JOIN answers a ON a.id = f.answer_id WHERE a.question = ?",
+        (QUESTION,),
+    )
+    assert rows == [("down",)]
+    reply.locator("textarea").fill("Please say more about cushions.")
+    reply.get_by_role("button", name="Send comment").click()
+    reply.get_by_text("your comment was saved").wait_for()
+    assert _wait_for_row(db, "SELECT comment FROM feedback WHERE comment IS NOT NULL") == [
+        ("Please say more about cushions.",)
+    ]
+    _shot(page, "04-feedback")
+
+    asked = time.monotonic()
+    _ask(page, "What about stretching?")
+    follow_up = time.monotonic() - asked
+    _record(
+        {
+            "page_ready_s": page_ready,
+            "first_answer_after_asking_s": first_answer,
+            "first_answer_from_opening_s": from_open,
+            "follow_up_answer_s": follow_up,
+        }
+    )
+
+
+def test_red_flag_question_shows_urgent_callout_first(page: Any, app_url: str) -> None:
+    page.goto(app_url)
+    page.locator("[data-testid=stChatInput] textarea").wait_for()
+    asked = time.monotonic()
+    reply = _ask(page, RED_FLAG)
+    urgent = time.monotonic() - asked
+    alert = reply.locator("[data-testid=stAlert]").first
+    assert "urgent" in alert.inner_text().lower()
+    # The callout comes before anything else in the answer.
+    first_element = reply.locator("[data-testid=stElementContainer]").first
+    assert first_element.locator("[data-testid=stAlert]").count() == 1
+    _shot(page, "05-urgent")
+    _record({"urgent_answer_s": urgent})
+
+
+def test_html_in_a_question_is_shown_as_text(page: Any, app_url: str) -> None:
+    page.goto(app_url)
+    _ask(page, HOSTILE)
+    question = page.locator("[data-testid=stChatMessage]").first
+    assert "<script>alert(2)</script>" in question.inner_text()
+    assert page.locator("[data-testid=stChatMessage] img[src=x]").count() == 0
+    _shot(page, "06-html-as-text")
+
+
+def test_clinician_view_and_sources_page(page: Any, app_url: str) -> None:
+    page.goto(app_url)
+    page.locator("[data-testid=stSidebar]").get_by_text("Clinician view").click()
+    reply = _ask(page, "Is shockwave therapy any good?")
+    reply.get_by_text("corpus", exact=False).first.wait_for()
+    assert "status" in reply.inner_text()
+    retrieved = reply.locator("[data-testid=stExpander]").filter(has_text="Retrieved passages")
+    retrieved.locator("summary").click()
+    retrieved.locator("[data-testid=stDataFrame]").wait_for()
+    _shot(page, "07-clinician")
+
+    page.locator("[data-testid=stSidebarNav]").get_by_role("link", name="Sources").click()
+    page.get_by_role("heading", name="Sources").wait_for()
+    page.locator("[data-testid=stTab]").first.wait_for()
+    search = page.get_by_label("Search the guidance")
+    search.fill("shockwave")
+    search.press("Enter")
+    page.get_by_text("passages, best match first").wait_for()
+    _shot(page, "08-sources-page")
