@@ -16,6 +16,7 @@ from assistant.render import conversation_markdown, escape_markdown
 from assistant.store import AnswerStore
 from ui.answer import render_answer
 from ui.core import AssistantLike, load_assistant, load_settings, load_store
+from ui.nav import page_setup
 
 logger = logging.getLogger("pht_guide.app")
 
@@ -189,12 +190,5 @@ def chat() -> None:
     _sidebar(messages)
 
 
-st.set_page_config(page_title="PHT Guide", page_icon=":material/healing:", layout="centered")
-navigation = st.navigation(
-    [
-        st.Page(chat, title="Chat", icon=":material/chat:", default=True),
-        st.Page("pages/1_Sources.py", title="Sources", icon=":material/menu_book:"),
-        st.Page("pages/2_Review.py", title="Review", icon=":material/rate_review:"),
-    ]
-)
-navigation.run()
+page_setup("Chat")
+chat()

@@ -11,6 +11,7 @@ from assistant.render import escape_markdown, format_score
 from assistant.types import DocumentView
 from ui.answer import code_or_text, review_markdown
 from ui.core import load_assistant, load_settings
+from ui.nav import page_setup
 
 _FIELDS = (
     ("publisher", "Publisher"),
@@ -24,6 +25,12 @@ _FIELDS = (
 
 def _title(doc: DocumentView) -> str:
     return str(doc.metadata.get("title") or doc.doc_id)
+
+
+def _tab_label(doc: DocumentView) -> str:
+    # Titles can be a whole question long; the publisher names a tab well enough.
+    label = str(doc.metadata.get("publisher") or _title(doc))
+    return label if len(label) <= 40 else label[:39] + "…"
 
 
 def _value(value: Any) -> str:
@@ -94,8 +101,11 @@ def _search(assistant: Any, titles: dict[str, str]) -> None:
         st.info("No passage matches that search.")
         return
     st.caption(f"{len(results)} passages, best match first")
-    for candidate in results:
-        with st.container(border=True):
+    # A scrolling box keeps the documents below within reach however many passages match.
+    with st.container(height=420, border=True):
+        for index, candidate in enumerate(results):
+            if index:
+                st.divider()
             title = escape_markdown(titles.get(candidate.doc_id, candidate.doc_id))
             section = f" · {escape_markdown(candidate.section)}" if candidate.section else ""
             st.markdown(f"**{title}**{section}")
@@ -106,6 +116,7 @@ def _search(assistant: Any, titles: dict[str, str]) -> None:
 
 def main() -> None:
     """Render the Sources page."""
+    page_setup("Sources")
     settings = load_settings()
     st.title("Sources")
     st.caption(
@@ -120,7 +131,7 @@ def main() -> None:
         st.info("The index holds no documents.")
         return
     st.caption(f"Corpus version {code_or_text(assistant.corpus_version)}")
-    tabs = st.tabs([escape_markdown(_title(doc)) for doc in documents])
+    tabs = st.tabs([escape_markdown(_tab_label(doc)) for doc in documents])
     for tab, doc in zip(tabs, documents, strict=True):
         with tab:
             st.subheader(escape_markdown(_title(doc)))

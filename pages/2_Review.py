@@ -13,6 +13,7 @@ from assistant.store import AnswerStore, LoggedAnswer, export_csv
 from assistant.types import STATUSES
 from ui.answer import render_answer
 from ui.core import load_settings, load_store
+from ui.nav import page_setup
 
 _LIMITS = (50, 200, 1000)
 _THUMBS = {"up": "thumbs up", "down": "thumbs down"}
@@ -163,7 +164,7 @@ def _evaluation() -> None:
 
 def main() -> None:
     """Render the Review page."""
-    st.set_page_config(layout="wide")
+    page_setup("Review", layout="wide")
     settings = load_settings()
     st.title("Review")
     store = load_store(settings)

@@ -312,7 +312,7 @@ def test_clinician_view_and_sources_page(page: Any, app_url: str) -> None:
     retrieved.locator("[data-testid=stDataFrame]").wait_for()
     _shot(page, "07-clinician")
 
-    page.locator("[data-testid=stSidebarNav]").get_by_role("link", name="Sources").click()
+    page.locator("[data-testid=stSidebar]").get_by_role("link", name="Sources").click()
     page.get_by_role("heading", name="Sources").wait_for()
     page.locator("[data-testid=stTab]").first.wait_for()
     search = page.get_by_label("Search the guidance")
@@ -320,3 +320,10 @@ def test_clinician_view_and_sources_page(page: Any, app_url: str) -> None:
     search.press("Enter")
     page.get_by_text("passages, best match first").wait_for()
     _shot(page, "08-sources-page")
+
+    # Opened directly (a bookmark or a reload), a page still links to the others by name.
+    page.goto(f"{app_url}/Review")
+    page.get_by_role("heading", name="Review").wait_for()
+    sidebar = page.locator("[data-testid=stSidebar]")
+    sidebar.get_by_role("link", name="Chat").click()
+    page.locator("[data-testid=stChatInput] textarea").wait_for()

@@ -218,6 +218,7 @@ def test_empty_chat_shows_notice_starters_and_that_questions_are_stored(
     assert len(starters) == 4
     assert len(at.chat_message) == 0
     assert len(fakes) == 1
+    assert [link.proto.label for link in at.get("page_link")] == ["Chat", "Sources", "Review"]
 
 
 def test_answer_streams_with_markers_sources_badge_highlights_and_disclaimer(
@@ -388,7 +389,8 @@ def test_sources_page_lists_documents_chunks_and_searches(fakes: list[FakeAssist
     at.switch_page("pages/1_Sources.py").run()
     assert not at.exception
     assert at.title[0].value == "Sources"
-    assert at.tabs[0].label == "Why PHT is challenging"
+    assert at.tabs[0].label == "H2T Physio"
+    assert at.subheader[0].value == "Why PHT is challenging"
     texts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     assert any(REVIEW_BADGE in t for t in texts)
     assert any("Sitting \\<script\\>alert(1)\\</script\\> aggravates" in t for t in texts)
