@@ -14,6 +14,7 @@ import streamlit as st
 from assistant.errors import InvalidQuestion, PHTError
 from assistant.render import conversation_markdown, escape_markdown
 from assistant.store import AnswerStore
+from assistant.types import Answer
 from ui.answer import render_answer
 from ui.core import AssistantLike, load_assistant, load_settings, load_store
 from ui.nav import page_setup
@@ -101,6 +102,29 @@ def _starters() -> None:
         )
 
 
+def _fetch(
+    assistant: AssistantLike, question: str, history: list[dict[str, str]], audience: str
+) -> tuple[Answer, bool]:
+    """Return the Answer, and whether its text was already shown as the model wrote it."""
+    ask_stream = getattr(assistant, "ask_stream", None)
+    if assistant.settings.mode != "llm" or ask_stream is None:
+        with st.spinner("Reading the guidance…"):
+            return assistant.ask(question, history=history, audience=audience), False
+    # LLM mode: show the verified text as it arrives, then the final Answer in its place
+    # (which may differ: the core falls back to the extractive answer when checks fail).
+    with st.spinner("Reading the guidance…"):
+        stream = ask_stream(question, history=history, audience=audience)
+    live = st.empty()
+    text = ""
+    try:
+        for piece in stream:
+            text += piece
+            live.markdown(escape_markdown(text, bullets=True))
+        return stream.answer, True
+    finally:
+        live.empty()
+
+
 def _answer(
     question: str,
     *,
@@ -112,13 +136,9 @@ def _answer(
     with st.chat_message("user", avatar=AVATARS["user"]):
         st.markdown(escape_markdown(question))
     with st.chat_message("assistant", avatar=AVATARS["assistant"]):
+        audience = "clinician" if clinician else "patient"
         try:
-            with st.spinner("Reading the guidance…"):
-                answer = assistant.ask(
-                    question,
-                    history=_history(messages),
-                    audience="clinician" if clinician else "patient",
-                )
+            answer, shown_live = _fetch(assistant, question, _history(messages), audience)
         except InvalidQuestion as exc:
             st.warning(str(exc), icon=":material/edit_note:")
             return
@@ -146,7 +166,7 @@ def _answer(
             "answer_id": answer_id,
         }
         messages.append(message)
-        render_answer(message, clinician=clinician, store=store, stream=True)
+        render_answer(message, clinician=clinician, store=store, stream=not shown_live)
 
 
 def chat() -> None:

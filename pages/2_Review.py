@@ -73,7 +73,7 @@ def _answers(store: AnswerStore) -> None:
     st.caption(
         f"Answers and feedback stored locally in `{store.path}` for quality review, newest first."
     )
-    left, middle, right = st.columns([3, 2, 1], vertical_alignment="bottom")
+    left, middle, right = st.columns([4, 2, 1], vertical_alignment="bottom")
     statuses = left.multiselect("Status", STATUSES, default=list(STATUSES), key="review_status")
     negative = middle.toggle("Only thumbs-down", key="review_negative")
     limit = right.selectbox("Show", _LIMITS, index=1, key="review_limit")

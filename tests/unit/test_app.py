@@ -464,3 +464,40 @@ def test_unexpected_errors_show_a_message_not_a_traceback(
     at = _ask(at, "Another question")  # the page still works; failed turns join no history
     assert [m.name for m in at.chat_message] == ["user", "assistant"]
     assert at.chat_message[0].markdown[0].value == "Another question"
+
+
+class _Stream:
+    """Like assistant.llm.AnswerStream: pieces of verified text, then the final Answer."""
+
+    def __init__(self, pieces: list[str], answer: Answer) -> None:
+        self._pieces = pieces
+        self.answer = answer
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._pieces
+
+
+class StreamingAssistant(FakeAssistant):
+    """LLM mode: the text arrives in pieces, and the final Answer fell back to extractive."""
+
+    def ask_stream(
+        self, question: str, history: Sequence[Mapping[str, str]] = (), audience: str = "patient"
+    ) -> _Stream:
+        answer = self.ask(question, history, audience)
+        answer.notice = "The model's wording could not be checked: showing the quoted passages."
+        return _Stream(["Sitting <b>itself</b> ", "aggravates symptoms."], answer)
+
+
+def test_llm_mode_streams_pieces_then_shows_the_final_answer(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PHT_MODE", "llm")
+    monkeypatch.setattr(ui.core, "build_assistant", StreamingAssistant)
+    at = _ask(_app(), "Why does sitting hurt?")
+    reply = at.chat_message[1]
+    # The final Answer replaces the streamed draft: its text, its sources, its notice.
+    assert reply.markdown[0].value.startswith(escape_markdown(_COMPRESSION))
+    assert "itself\\</b\\>" not in reply.markdown[0].value
+    assert reply.expander[0].label == "Sources (2)"
+    assert any("could not be checked" in c.value for c in reply.caption)
+    assert len(at.chat_message) == 2
