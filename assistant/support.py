@@ -10,6 +10,7 @@ mismatch. Pure Python: the composer, the LLM verifier and the evals all share it
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -162,8 +163,11 @@ class SupportResult:
     reason: str
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Return a light stem of one lowercase word (plurals, then one or two suffixes removed)."""
+    # Cached: texts repeat few distinct words, and stemming was most of the cost of BM25
+    # indexing and of scoring each question's sentences.
     w = word.lower()
     if w in _KEEP or len(w) <= 3 or not w.isalpha():
         return w
