@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from assistant.retrieval import FILLER as _FILLER
 from assistant.retrieval import Hit, search_terms
 from assistant.text import sentence_spans
 from assistant.types import Chunk, Citation
@@ -35,15 +36,6 @@ LEAD_INS = {
 """Fixed phrases the composer may add; everything else in an answer is corpus text."""
 
 _ANAPHORA = re.compile(r"^(This|These|That|Those|It|They|Such|Its|Their)\b")
-# Words that carry the question's tone, not its topic ("is it any good", "does it help").
-_FILLER = frozenset(
-    search_terms(
-        "good bad best better worse worst help helpful work works thing things way ways get "
-        "take make need know tell really try use option options idea ok okay fine right "
-        "hurt hurts hurting ache aching sore feel feels feeling still again now day days week "
-        "weeks doing safe normal should would could much many long"
-    )
-)
 _LOW_INFORMATION = re.compile(r"^(In conclusion|For more information|If you are struggling)\b")
 
 
@@ -136,7 +128,8 @@ class ExtractiveComposer:
         patient_sentences: int = 4,
         clinician_sentences: int = 8,
         min_cosine: float = 0.25,
-        relative_floor: float = 0.8,
+        relative_floor: float = 0.72,
+        clinician_floor: float = 0.6,
         idf: Mapping[str, float] | None = None,
         unseen_idf: float = 1.0,
         specific_idf: float = 1.9,
@@ -151,6 +144,7 @@ class ExtractiveComposer:
         self.clinician_sentences = clinician_sentences
         self.min_cosine = min_cosine
         self.relative_floor = relative_floor
+        self.clinician_floor = clinician_floor
 
     def warm(self, texts: Sequence[str]) -> None:
         """Embed and cache sentences ahead of the first question."""
@@ -229,13 +223,14 @@ class ExtractiveComposer:
             return []
         limit = self.clinician_sentences if audience == "clinician" else self.patient_sentences
         best = scored[0].score
+        floor = self.clinician_floor if audience == "clinician" else self.relative_floor
         chosen: list[ScoredUnit] = []
         words = 0
         by_place = {(s.unit.hit_index, s.unit.position): s for s in scored}
         for candidate in scored:
             if len(chosen) >= limit:
                 break
-            if candidate.score < best * self.relative_floor:
+            if candidate.score < best * floor:
                 continue
             # Low similarity passes only when the sentence names what was asked about.
             if candidate.cosine < self.min_cosine and candidate.overlap < 0.5:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from typing import Any
 
 from langchain_core.documents import Document
@@ -18,6 +18,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from assistant.compose import LEAD_INS, Composition, ExtractiveComposer
 from assistant.coverage import detect_uncovered
 from assistant.disclaimer import DISCLAIMER
+from assistant.llm import AnswerStream, LLMComposer, drain
 from assistant.question import clean_question
 from assistant.retrieval import Hit, HybridSearch, PHTRetriever, document_to_hit
 from assistant.safety import SafetyGate
@@ -41,8 +42,14 @@ _COVERED_TOPICS = (
     "medication, surgery, diagnosis and recovery time."
 )
 # A retrieved sentence below both of these is not relevant enough to answer with.
-_MIN_ANSWER_COSINE = 0.42
+_MIN_ANSWER_COSINE = 0.38
 _MIN_ANSWER_OVERLAP = 0.5
+# "Does X help?", "Is X safe?", "Should I try X?": a question about one named thing.
+_ASKS_ABOUT_THING = re.compile(
+    r"\b(help|helps|helpful|good|bad|safe|work|works|worth|try|tried|recommend\w*|effective|"
+    r"okay|ok|allowed|what about|how about|use|using)\b",
+    re.IGNORECASE,
+)
 _FOLLOW_UP = re.compile(
     r"^(and|but|also|so|what about|how about|and what|what if|then)\b|"
     r"\b(that|it|this|those|these|them|there|after that)\b",
@@ -72,12 +79,14 @@ class Assistant:
         *,
         corpus_version: str,
         gate: SafetyGate | None = None,
+        llm: LLMComposer | None = None,
     ) -> None:
         self.settings = settings
         self.corpus_version = corpus_version
         self._search = search
         self._composer = composer
         self._gate = gate or SafetyGate()
+        self._llm = llm
         self.retriever = PHTRetriever(search=search, k=settings.top_k)
         self._references = {
             view.doc_id: view.metadata["references"] for view in self.documents()
@@ -90,6 +99,17 @@ class Assistant:
     # ----------------------------------------------------------------------------- public API
     def ask(self, question: str, history: History = (), audience: str = "patient") -> Answer:
         """Return the Answer to one question (InvalidQuestion if it cannot be asked)."""
+        return drain(self._answer(question, history, audience, stream=False))
+
+    def ask_stream(
+        self, question: str, history: History = (), audience: str = "patient"
+    ) -> AnswerStream:
+        """Return the answer's verified text as it is written; `.answer` is the final Answer."""
+        return AnswerStream(self._answer(question, history, audience, stream=True))
+
+    def _answer(
+        self, question: str, history: History, audience: str, *, stream: bool
+    ) -> Generator[str, None, Answer]:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         cleaned = clean_question(question, self.settings.max_question_chars)
@@ -112,7 +132,8 @@ class Assistant:
             )
 
         uncovered = detect_uncovered(cleaned)
-        unknown = [] if uncovered else self._composer.unknown_words(
+        asks_about_thing = not history and _ASKS_ABOUT_THING.search(cleaned)
+        unknown = [] if uncovered or not asks_about_thing else self._composer.unknown_words(
             self._search.prepare(cleaned)
         )
         if unknown:
@@ -144,12 +165,19 @@ class Assistant:
             chosen[0].cosine >= _MIN_ANSWER_COSINE or chosen[0].overlap >= _MIN_ANSWER_OVERLAP
         )
         status: Status
+        mode, notice = "extractive", None
         if uncovered:
             status = "not_covered"
             composition = self._composer.compose(
                 hits, chosen, lead_in=LEAD_INS["not_covered_context"], audience=audience
             ) if relevant else None
             text = uncovered.message
+            if composition and self._llm is not None:
+                fluent = yield from self._llm.compose(
+                    cleaned, hits, composition, lead_in=LEAD_INS["not_covered_context"],
+                    audience=audience, stream=stream, preamble=f"{text}\n\n",
+                )  # fmt: skip
+                composition, mode, notice = fluent.composition, fluent.mode, fluent.notice
             if composition:
                 text = f"{text}\n\n{composition.text}"
         elif not relevant:
@@ -161,11 +189,18 @@ class Assistant:
             composition = self._composer.compose(
                 hits, chosen, lead_in=LEAD_INS[audience], audience=audience
             )
+            if self._llm is not None:
+                fluent = yield from self._llm.compose(
+                    cleaned, hits, composition, lead_in=LEAD_INS[audience], audience=audience,
+                    stream=stream,
+                )  # fmt: skip
+                composition, mode, notice = fluent.composition, fluent.mode, fluent.notice
             text = composition.text + _references(composition, audience, self._references)
         timings["compose"] = _ms(t0)
         answer = Answer(
-            cleaned, status, text, composition.citations if composition else [], DISCLAIMER
-        )
+            cleaned, status, text, composition.citations if composition else [], DISCLAIMER,
+            mode=mode, notice=notice,
+        )  # fmt: skip
         answer.retrieved = _candidates(hits, composition)
         return self._finish(answer, started, timings, audience)
 
@@ -194,7 +229,6 @@ class Assistant:
         self, answer: Answer, started: float, timings: dict[str, float], audience: str
     ) -> Answer:
         answer.corpus_version = self.corpus_version
-        answer.mode = "extractive"
         answer.audience = audience
         timings.setdefault("retrieve", 0.0)
         timings.setdefault("compose", 0.0)

@@ -33,11 +33,14 @@ __all__ = [
     "chunk_from_record",
     "search_terms",
     "QueryCorrector",
+    "FILLER",
 ]
 
 log = logging.getLogger(__name__)
 
 RRF_K = 60
+_SPECIFIC_IDF = 1.9
+"""Terms at least this rare (BM25 idf) name a topic; commoner ones ("pain") do not."""
 _CONDITION = re.compile(
     r"\b(?:(?:my|the|a|this|with|for|of|about)\s+)?(?:proximal\s+)?hamstrings?\s+"
     r"(?:tendin|tendon|tendonopath)\w*|\bPHT\b",
@@ -94,6 +97,17 @@ class Hit:
     lexical_rank: int | None = None
 
 
+# Words that carry the question's tone, not its topic ("is it any good", "does it help").
+FILLER = frozenset(
+    search_terms(
+        "good bad best better worse worst help helpful work works thing things way ways get "
+        "take make need know tell really try use option options idea ok okay fine right "
+        "hurt hurts hurting ache aching sore feel feels feeling still again now day days week "
+        "weeks doing safe normal should would could much many long hard rid easy quick"
+    )
+)
+
+
 class QueryCorrector:
     """Corrects misspelt query words to the nearest word of the corpus vocabulary."""
 
@@ -125,7 +139,7 @@ class QueryExpansions:
 
     def __init__(self, mapping: Mapping[str, str]) -> None:
         self._patterns = [
-            (re.compile(rf"\b{re.escape(phrase)}\b", re.IGNORECASE), extra)
+            (re.compile(rf"\b{re.escape(phrase)}(?:s|es)?\b", re.IGNORECASE), extra)
             for phrase, extra in sorted(mapping.items(), key=lambda item: -len(item[0]))
         ]
 
@@ -221,9 +235,17 @@ class HybridSearch:
         # Every passage is about the condition: naming it tells retrieval nothing, and it pulls
         # the query towards generic sentences. Keep it only when it is all the question says.
         focused = _CONDITION.sub(" ", corrected)
-        if len(search_terms(focused + extra)) >= 1:
+        if focused != corrected and self._names_something(focused + extra):
             corrected = re.sub(r"\s+", " ", focused).strip()
         return corrected + extra
+
+    def _names_something(self, text: str) -> bool:
+        """Return True if `text` has a term that only a few passages use."""
+        return any(
+            self.lexical.idf.get(t, 0.0) >= _SPECIFIC_IDF
+            for t in search_terms(text)
+            if t not in FILLER
+        )
 
     def vector(self, prepared: str) -> list[float]:
         """Return the embedding of a prepared query (cached: the composer reuses it)."""
