@@ -44,12 +44,6 @@ _COVERED_TOPICS = (
 # A retrieved sentence below both of these is not relevant enough to answer with.
 _MIN_ANSWER_COSINE = 0.38
 _MIN_ANSWER_OVERLAP = 0.5
-# "Does X help?", "Is X safe?", "Should I try X?": a question about one named thing.
-_ASKS_ABOUT_THING = re.compile(
-    r"\b(help|helps|helpful|good|bad|safe|work|works|worth|try|tried|recommend\w*|effective|"
-    r"okay|ok|allowed|what about|how about|use|using)\b",
-    re.IGNORECASE,
-)
 _FOLLOW_UP = re.compile(
     r"^(and|but|also|so|what about|how about|and what|what if|then)\b|"
     r"\b(that|it|this|those|these|them|there|after that)\b",
@@ -132,16 +126,18 @@ class Assistant:
             )
 
         uncovered = detect_uncovered(cleaned)
-        asks_about_thing = not history and _ASKS_ABOUT_THING.search(cleaned)
-        unknown = [] if uncovered or not asks_about_thing else self._composer.unknown_words(
+        # A first question that names nothing the corpus covers, but something it never
+        # mentions ("Is the pain worse in the morning?"), cannot be answered from it.
+        unknown = [] if uncovered or history else self._composer.unknown_words(
             self._search.prepare(cleaned)
         )
         if unknown:
             timings["retrieve"] = 0.0
+            # Name the missing topic only when it is one word: a list reads like noise.
+            missing = f"does not mention {unknown[0]}" if len(unknown) == 1 else "does not cover"
             text = (
-                f"The guidance I draw on does not mention {_join(unknown)}, so it cannot answer "
-                f"this. A physiotherapist or doctor who knows your case can advise you. "
-                f"{_COVERED_TOPICS}"
+                f"The guidance I draw on {missing}, so it cannot answer this. A physiotherapist "
+                f"or doctor who knows your case can advise you. {_COVERED_TOPICS}"
             )
             return self._finish(
                 Answer(cleaned, "not_covered", text, [], DISCLAIMER), started, timings, audience
@@ -243,10 +239,6 @@ def _chain_query(inputs: dict[str, Any]) -> str:
 
 def _chain_hits(documents: list[Document]) -> list[Hit]:
     return [document_to_hit(d) for d in documents]
-
-
-def _join(words: Sequence[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def _ms(since: float) -> float:

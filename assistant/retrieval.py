@@ -103,7 +103,8 @@ FILLER = frozenset(
         "good bad best better worse worst help helpful work works thing things way ways get "
         "take make need know tell really try use option options idea ok okay fine right "
         "hurt hurts hurting ache aching sore feel feels feeling still again now day days week "
-        "weeks doing safe normal should would could much many long hard rid easy quick"
+        "weeks doing safe normal should would could much many long hard rid easy quick keep ever "
+        "completely totally fully playing play"
     )
 )
 
