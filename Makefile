@@ -53,6 +53,7 @@ test: $(STAMP) browser
 
 eval: $(STAMP)
 	@mkdir -p reports
+	@$(BIN)/pht-ingest --if-missing --quiet
 	$(BIN)/pht-eval --out reports/eval.json --html reports/eval.html
 
 bench: $(STAMP)
