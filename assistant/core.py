@@ -134,7 +134,7 @@ class Assistant:
         if unknown:
             timings["retrieve"] = 0.0
             # Name the missing topic only when it is one word: a list reads like noise.
-            missing = f"does not mention {unknown[0]}" if len(unknown) == 1 else "does not cover"
+            missing = f"does not mention {unknown[0]}" if len(unknown) == 1 else "does not cover this"
             text = (
                 f"The guidance I draw on {missing}, so it cannot answer this. A physiotherapist "
                 f"or doctor who knows your case can advise you. {_COVERED_TOPICS}"
