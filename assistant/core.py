@@ -134,7 +134,9 @@ class Assistant:
         if unknown:
             timings["retrieve"] = 0.0
             # Name the missing topic only when it is one word: a list reads like noise.
-            missing = f"does not mention {unknown[0]}" if len(unknown) == 1 else "does not cover this"
+            missing = "does not cover this"
+            if len(unknown) == 1:
+                missing = f"does not mention {unknown[0]}"
             text = (
                 f"The guidance I draw on {missing}, so it cannot answer this. A physiotherapist "
                 f"or doctor who knows your case can advise you. {_COVERED_TOPICS}"
