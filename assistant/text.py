@@ -1,18 +1,16 @@
-"""Small text helpers shared by ingestion and the composer: sentence spans and normalisation."""
+"""Sentence spans, shared by chunking, the composer and LLM verification."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
-__all__ = ["sentence_spans", "split_sentences", "normalize_space", "strip_markers"]
+__all__ = ["sentence_spans"]
 
 # Abbreviations after which a period does not end a sentence.
 _ABBREVIATIONS = frozenset(
     {"e.g", "i.e", "vs", "etc", "dr", "mr", "mrs", "ms", "prof", "approx", "fig", "no", "st"}
 )
 _BOUNDARY = re.compile(r"([.!?])[\"')\]]*(\s+)(?=[\"'(\[]?[A-Z0-9•])")
-_MARKER = re.compile(r"\s*\[\d+\]")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -35,18 +33,3 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if e > s:
             trimmed.append((s, e))
     return trimmed
-
-
-def split_sentences(text: str) -> list[str]:
-    """Return the sentences of `text`."""
-    return [text[s:e] for s, e in sentence_spans(text)]
-
-
-def normalize_space(text: str) -> str:
-    """Return `text` NFKC-normalised with runs of whitespace collapsed to one space."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
-
-
-def strip_markers(text: str) -> str:
-    """Return `text` without citation markers such as "[2]"."""
-    return _MARKER.sub("", text).strip()
