@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import IndexNotReady, ModelUnavailable, ServerUnavailable
+from assistant.errors import ConfigError, IndexNotReady, ModelUnavailable, ServerUnavailable
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
     from assistant.core import Assistant
+    from assistant.llm import LLMComposer
 
 __all__ = [
     "embedding_model_path",
@@ -33,6 +34,7 @@ __all__ = [
     "ChromaEmbeddingFunction",
     "CORPUS_VERSION_KEY",
     "build_assistant",
+    "build_llm_composer",
 ]
 
 log = logging.getLogger(__name__)
@@ -205,6 +207,8 @@ def build_assistant(settings: Settings) -> Assistant:
     from assistant.core import Assistant
     from assistant.retrieval import HybridSearch, chunk_from_record
 
+    if settings.mode == "llm":
+        _check_llm_settings(settings)  # before the slow loading below
     embeddings = load_embeddings(settings)
     client = chroma_client(settings)
     collection = open_collection(client, settings, embeddings)
@@ -241,4 +245,49 @@ def build_assistant(settings: Settings) -> Assistant:
     if len(chunks) <= 5000:
         # Small corpora: embed every sentence now, so no question pays for it.
         composer.warm([unit.text for unit in composer.units_of_chunks(chunks)])
-    return Assistant(search, composer, settings, corpus_version=version)
+    llm = build_llm_composer(settings, embeddings) if settings.mode == "llm" else None
+    return Assistant(search, composer, settings, corpus_version=version, llm=llm)
+
+
+def _check_llm_settings(settings: Settings) -> tuple[str, str]:
+    """Return the LLM server's base URL and model name (ConfigError when one is missing)."""
+    if not settings.llm_base_url or not settings.llm_model:
+        raise ConfigError(
+            "PHT_MODE=llm needs PHT_LLM_BASE_URL (e.g. http://127.0.0.1:11434/v1 for Ollama) "
+            "and PHT_LLM_MODEL; or set PHT_MODE=extractive."
+        )
+    return settings.llm_base_url, settings.llm_model
+
+
+LLM_MAX_RETRIES = 1
+"""One retry of a failed LLM call (connection reset, 5xx); the user waits at most twice the
+timeout before the extractive answer."""
+
+
+def build_llm_composer(settings: Settings, embeddings: Embeddings | None = None) -> LLMComposer:
+    """Return the LLM-mode composer over the OpenAI-compatible server the settings name."""
+    from langchain_openai import ChatOpenAI
+    from pydantic import SecretStr
+
+    from assistant.llm import ChatModelClient, LLMComposer
+    from assistant.verify import EmbeddingSimilarity
+
+    base_url, model_name = _check_llm_settings(settings)
+    # Local servers (Ollama, vLLM, llama.cpp) ignore the key, but the client requires one.
+    key = SecretStr(settings.llm_api_key or "not-needed")
+    model = ChatOpenAI(
+        base_url=base_url,
+        api_key=key,
+        model=model_name,
+        timeout=settings.llm_timeout_s,
+        max_retries=LLM_MAX_RETRIES,
+        temperature=0.0,
+    )
+    client = ChatModelClient(
+        model,
+        where=base_url,
+        deadline_s=settings.llm_timeout_s * (LLM_MAX_RETRIES + 1),
+        secrets=[settings.llm_api_key],
+    )
+    similarity = EmbeddingSimilarity(embeddings.embed_documents) if embeddings else None
+    return LLMComposer(client, similarity=similarity)
