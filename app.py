@@ -26,7 +26,7 @@ AVATARS = {"user": ":material/person:", "assistant": ":material/healing:"}
 STARTERS = (
     "Why does sitting make my buttock pain worse?",
     "Should I stretch my hamstring?",
-    "Which treatments have the best evidence?",
+    "What kind of exercise helps?",
     "Why does this take so long to get better?",
 )
 

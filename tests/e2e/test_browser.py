@@ -177,16 +177,34 @@ def _shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def _ask(page: Any, question: str) -> Any:
-    """Type a question, wait for its answer to finish, return the answer's chat message."""
+def _ask(page: Any, question: str, timings: dict[str, float] | None = None) -> Any:
+    """Type a question, wait for its answer to finish, return the answer's chat message.
+
+    With `timings`, record seconds until the first words of the answer show and until it is
+    complete (every finished answer ends with the fixed disclaimer).
+    """
     before = page.locator("[data-testid=stChatMessage]").count()
     box = page.locator("[data-testid=stChatInput] textarea")
+    asked = time.monotonic()
     box.fill(question)
     box.press("Enter")
     reply = page.locator("[data-testid=stChatMessage]").nth(before + 1)
-    # Every finished answer ends with the fixed disclaimer.
+    reply.locator("[data-testid=stMarkdown], [data-testid=stAlert]").first.wait_for()
+    first_words = time.monotonic() - asked
     reply.get_by_text("It is not a diagnosis", exact=False).wait_for()
+    if timings is not None:
+        timings["first_words_s"] = first_words
+        timings["complete_s"] = time.monotonic() - asked
+    _wait_until_idle(page)
     return reply
+
+
+def _wait_until_idle(page: Any) -> None:
+    """Wait for the script run to end: the sidebar (download, reset) is drawn last."""
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=stApp]')"
+        "?.getAttribute('data-test-script-state') !== 'running'"
+    )
 
 
 def _wait_for_row(
@@ -222,9 +240,8 @@ def test_ask_read_sources_give_feedback(page: Any, app_url: str, app_env: dict[s
     page.get_by_text("Not sure where to start?").wait_for()
     _shot(page, "01-start")
 
-    asked = time.monotonic()
-    reply = _ask(page, QUESTION)
-    first_answer = time.monotonic() - asked
+    first: dict[str, float] = {}
+    reply = _ask(page, QUESTION, first)
     from_open = time.monotonic() - started
     text = reply.locator("[data-testid=stMarkdownContainer]").first.inner_text()
     assert "[1]" in text, text
@@ -241,12 +258,12 @@ def test_ask_read_sources_give_feedback(page: Any, app_url: str, app_env: dict[s
     sources.locator("summary").click()
     details = sources.locator("[data-testid=stExpanderDetails]")
     details.wait_for()
-    first = logged["citations"][0]
-    details.get_by_text(first["title"], exact=False).first.wait_for()
+    cited = logged["citations"][0]
+    details.get_by_text(cited["title"], exact=False).first.wait_for()
     page.wait_for_timeout(500)  # let the expander finish opening before the screenshot
-    if first["highlights"]:
+    if cited["highlights"]:
         marked = details.locator(".stMarkdownColoredBackground").all_inner_texts()
-        words = " ".join(first["highlights"][0].split()[:4])
+        words = " ".join(cited["highlights"][0].split()[:4])
         assert any(words in " ".join(m.split()) for m in marked), marked
     _shot(page, "03-sources")
 
@@ -265,16 +282,25 @@ def test_ask_read_sources_give_feedback(page: Any, app_url: str, app_env: dict[s
     ]
     _shot(page, "04-feedback")
 
-    asked = time.monotonic()
-    _ask(page, "What about stretching?")
-    follow_up = time.monotonic() - asked
+    follow_up: dict[str, float] = {}
+    _ask(page, "What about stretching?", follow_up)
+
+    with page.expect_download() as download_info:
+        page.locator("[data-testid=stSidebar]").get_by_text("Download conversation").click()
+    saved = download_info.value.path()
+    exported = Path(saved).read_text(encoding="utf-8")
+    assert QUESTION in exported and "What about stretching?" in exported
+    assert "### Sources" in exported and cited["title"] in exported
+    assert "It is not a diagnosis" in exported
     _record(
         {
             "server_total_first_answer_s": logged["timings_ms"].get("total", 0) / 1000,
             "page_ready_s": page_ready,
-            "first_answer_after_asking_s": first_answer,
-            "first_answer_from_opening_s": from_open,
-            "follow_up_answer_s": follow_up,
+            "first_answer_first_words_s": first["first_words_s"],
+            "first_answer_complete_s": first["complete_s"],
+            "first_answer_complete_from_opening_s": from_open,
+            "follow_up_first_words_s": follow_up["first_words_s"],
+            "follow_up_complete_s": follow_up["complete_s"],
         }
     )
 
@@ -282,16 +308,15 @@ def test_ask_read_sources_give_feedback(page: Any, app_url: str, app_env: dict[s
 def test_red_flag_question_shows_urgent_callout_first(page: Any, app_url: str) -> None:
     page.goto(app_url)
     page.locator("[data-testid=stChatInput] textarea").wait_for()
-    asked = time.monotonic()
-    reply = _ask(page, RED_FLAG)
-    urgent = time.monotonic() - asked
+    urgent: dict[str, float] = {}
+    reply = _ask(page, RED_FLAG, urgent)
     alert = reply.locator("[data-testid=stAlert]").first
     assert "urgent" in alert.inner_text().lower()
     # The callout comes before anything else in the answer.
     first_element = reply.locator("[data-testid=stElementContainer]").first
     assert first_element.locator("[data-testid=stAlert]").count() == 1
     _shot(page, "05-urgent")
-    _record({"urgent_answer_s": urgent})
+    _record({"urgent_complete_s": urgent["complete_s"]})
 
 
 def test_html_in_a_question_is_shown_as_text(page: Any, app_url: str) -> None:
