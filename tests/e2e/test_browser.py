@@ -354,3 +354,35 @@ def test_clinician_view_and_sources_page(page: Any, app_url: str) -> None:
     sidebar = page.locator("[data-testid=stSidebar]")
     sidebar.get_by_role("link", name="Chat").click()
     page.locator("[data-testid=stChatInput] textarea").wait_for()
+
+
+def test_two_sessions_at_once_share_the_assistant(
+    browser: Any, app_url: str, app_env: dict[str, str]
+) -> None:
+    questions = ("Does shockwave therapy help?", "What kind of exercise helps?")
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in questions]
+    try:
+        pages = [context.new_page() for context in contexts]
+        for page in pages:
+            page.set_default_timeout(60_000)
+            page.goto(app_url)
+            page.locator("[data-testid=stChatInput] textarea").wait_for()
+        for page, question in zip(pages, questions, strict=True):
+            box = page.locator("[data-testid=stChatInput] textarea")
+            box.fill(question)
+            box.press("Enter")  # both questions now run on the server at the same time
+        for page in pages:
+            reply = page.locator("[data-testid=stChatMessage]").nth(1)
+            reply.get_by_text("It is not a diagnosis", exact=False).wait_for()
+            assert "[1]" in reply.inner_text()
+    finally:
+        for context in contexts:
+            context.close()
+    db = Path(app_env["PHT_DATA_DIR"]) / DB_FILENAME
+    rows = _wait_for_row(
+        db,
+        "SELECT question, session_id FROM answers WHERE question IN (?, ?)",
+        questions,
+    )
+    assert sorted(q for q, _ in rows) == sorted(questions)
+    assert len({session for _, session in rows}) == 2
