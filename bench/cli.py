@@ -138,7 +138,9 @@ def run(config: BenchConfig, settings: Settings, workdir: Path) -> dict[str, Any
 
         repeats = config.ingest_repeats if "ingest" in config.sections else 1
         result["ingest"] = [
-            measure_ingest(settings, embeddings, workdir, label="shipped", repeats=repeats)
+            measure_ingest(
+                settings, embeddings, workdir, label="shipped", repeats=repeats, warmup=True
+            )
         ]
         if "ingest" in config.sections and config.synthetic_chunks:
             corpus = _synthetic_corpus(workdir, shipped, config.synthetic_chunks)
@@ -206,7 +208,7 @@ def run(config: BenchConfig, settings: Settings, workdir: Path) -> dict[str, Any
 
         result["backend"] = measure_backends(
             model_path, sentence_transformer(embeddings), [q.text for q in questions],
-            [c.text for c in shipped],
+            [c.text for c in shipped], workdir,
         )
 
     result["load_average"] = {"start": load_start, "end": load_average()}

@@ -84,6 +84,7 @@ def measure_latency(
             started = time.perf_counter()
             embeddings.embed_query(question.text)
             samples.floor.append(_ms(started))
+    threads = _thread_floor(embeddings, questions)
     return {
         "questions": len(questions),
         "passes": passes,
@@ -94,4 +95,28 @@ def measure_latency(
         },
         "langchain_top4_ms": summarize(samples.langchain),
         "query_embedding_ms": summarize(samples.floor),
+        "query_embedding_by_torch_threads_ms": threads,
     }
+
+
+def _thread_floor(embeddings: Any, questions: Sequence[Question]) -> dict[str, Any]:
+    """Return one query embedding's p50/p95 with 1 torch thread and with the default count.
+
+    On a busy 2-core machine the default (one thread per core) waits on the other thread far
+    more often than it gains from it; this shows by how much, interleaved question by question.
+    """
+    import torch
+
+    default = torch.get_num_threads()
+    counts = sorted({1, default})
+    samples: dict[int, list[float]] = {n: [] for n in counts}
+    try:
+        for question in questions:
+            for n in counts:
+                torch.set_num_threads(n)
+                started = time.perf_counter()
+                embeddings.embed_query(question.text)
+                samples[n].append(_ms(started))
+    finally:
+        torch.set_num_threads(default)
+    return {f"{n}": summarize(values) for n, values in samples.items()}

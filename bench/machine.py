@@ -53,8 +53,12 @@ def machine_info() -> dict[str, object]:
 
 def peak_rss_mb() -> float:
     """Return this process's peak resident memory in MiB."""
-    # Linux reports ru_maxrss in KiB.
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork + exec, so a child started by
+    # a process holding the model would report the parent's peak.
+    peak = process_memory_mb(os.getpid()).get("peak")
+    if peak is not None:
+        return peak
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
 
 
 def process_memory_mb(pid: int) -> dict[str, float]:

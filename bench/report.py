@@ -91,6 +91,8 @@ def _latency(data: Mapping[str, Any]) -> str:
         ["LangChain Chroma.similarity_search top-4", _pp(data["langchain_top4_ms"])],
         ["one query embedding (the floor)", _pp(data["query_embedding_ms"])],
     ]
+    for threads, stats in (data.get("query_embedding_by_torch_threads_ms") or {}).items():
+        rows.append([f"  same, torch threads = {threads} (separate loop)", _pp(stats)])
     title = f"warm latency, ms p50 / p95 ({data['questions']} questions x {data['passes']})"
     return format_table([title, "ms"], rows)
 
@@ -124,9 +126,13 @@ def _scale(rows: Sequence[Mapping[str, Any]]) -> str:
 def _backend(data: Mapping[str, Any]) -> str:
     if not data.get("available"):
         return f"embedding backend (ONNX): not available: {data.get('reason', '?')}"
+    k = data.get("k", 6)
     return format_table(
-        ["embedding backend", "query ms p50", "ingest encode s", "same top-6"],
-        [[name, _pp(v.get("query_ms")), v.get("encode_s"), v.get("same_rankings", "")]
+        ["embedding backend", "query ms", "encode s", f"same top-{k}", "same set",
+         "same top-1", "min cos", "export s"],
+        [[name, _pp(v.get("query_ms")), v.get("encode_s"), v.get("same_top_k"),
+          v.get("same_top_k_set"), v.get("same_top_1"), v.get("min_cosine_to_torch"),
+          v.get("export_s", "")]
          for name, v in data["backends"].items()],
     )
 

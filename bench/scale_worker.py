@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -40,8 +41,6 @@ def _ms(started: float) -> float:
 
 
 def _rss() -> float:
-    import os
-
     return process_memory_mb(os.getpid()).get("rss", 0.0)
 
 
