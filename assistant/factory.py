@@ -199,8 +199,13 @@ def open_collection(
     return collection
 
 
-def build_assistant(settings: Settings) -> Assistant:
-    """Return a ready Assistant over the index (IndexNotReady when there is none)."""
+def build_assistant(settings: Settings, *, warm: bool = True) -> Assistant:
+    """Return a ready Assistant over the index (IndexNotReady when there is none).
+
+    `warm` embeds every corpus sentence now (small corpora), so that no later question pays for
+    it; a process that asks one question and exits passes False: the composer then embeds only
+    the sentences of the passages that question retrieves.
+    """
     from langchain_chroma import Chroma
 
     from assistant.compose import ExtractiveComposer
@@ -242,7 +247,7 @@ def build_assistant(settings: Settings) -> Assistant:
     composer = ExtractiveComposer(
         embeddings.embed_documents, idf=search.lexical.idf, unseen_idf=search.lexical.unseen_idf
     )
-    if len(chunks) <= 5000:
+    if warm and len(chunks) <= 5000:
         # Small corpora: embed every sentence now, so no question pays for it.
         composer.warm([unit.text for unit in composer.units_of_chunks(chunks)])
     llm = build_llm_composer(settings, embeddings) if settings.mode == "llm" else None

@@ -7,6 +7,7 @@ The BM25 index is built once per corpus_version from the chunks stored in Chroma
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 import math
 import re
@@ -61,10 +62,19 @@ def _term(token: str) -> str:
     return term[:-2] if term.endswith("sis") and len(term) > 6 else term
 
 
+def _terms(text: str) -> tuple[str, ...]:
+    tokens = support._tokens(text)  # noqa: SLF001 (shared tokeniser of the support checker)
+    return tuple(_term(token) for token in tokens if support._is_content(token))  # noqa: SLF001
+
+
+# Every question tokenises its retrieved passages and their sentences again (duplicate checks,
+# sentence scoring, repeat checks): the same few hundred texts, so remember them.
+_cached_terms = functools.lru_cache(maxsize=8192)(_terms)
+
+
 def search_terms(text: str) -> list[str]:
     """Return the stemmed content words of `text`, in order, repeats kept (for BM25)."""
-    tokens = support._tokens(text)  # noqa: SLF001 (shared tokeniser of the support checker)
-    return [_term(token) for token in tokens if support._is_content(token)]  # noqa: SLF001
+    return list(_cached_terms(text))
 
 
 def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
@@ -172,7 +182,8 @@ class LexicalIndex:
         import bm25s
 
         self.chunks = list(chunks)
-        corpus = [search_terms(f"{c.section} {c.text}") or ["_empty_"] for c in self.chunks]
+        # Uncached: each text is indexed once, and must not push the per-question texts out.
+        corpus = [list(_terms(f"{c.section} {c.text}")) or ["_empty_"] for c in self.chunks]
         self._vocabulary = {term for terms in corpus for term in terms}
         n = len(corpus)
         df: dict[str, int] = {}
