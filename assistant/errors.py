@@ -7,7 +7,8 @@
     ├── InvalidQuestion      a question that cannot be asked (empty, too long)
     ├── RulesError           a reviewed rules file (safety, coverage, scope terms) is invalid
     ├── ModelUnavailable     the embedding model cannot be loaded
-    └── ServerUnavailable    a Chroma or LLM server cannot be reached or answered badly
+    ├── ServerUnavailable    a Chroma or LLM server cannot be reached or answered badly
+    └── StoreError           the SQLite answer log cannot be opened or written
 
 Messages say what is wrong and what to do. Out-of-scope or red-flag questions are not errors:
 they are Answers with their own status.
@@ -24,6 +25,7 @@ __all__ = [
     "RulesError",
     "ModelUnavailable",
     "ServerUnavailable",
+    "StoreError",
 ]
 
 
@@ -57,3 +59,7 @@ class ModelUnavailable(PHTError):
 
 class ServerUnavailable(PHTError):
     """A Chroma or LLM server could not be reached or gave an unusable reply."""
+
+
+class StoreError(PHTError):
+    """The answer log could not be opened or written."""

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from assistant.errors import PHTError
+from assistant.errors import StoreError
 from assistant.types import STATUSES, Answer
 
 __all__ = [
@@ -77,10 +77,6 @@ _LATEST_FEEDBACK = """
       FROM feedback f
      WHERE f.id = (SELECT MAX(id) FROM feedback g WHERE g.answer_id = f.answer_id)
 """
-
-
-class StoreError(PHTError):
-    """The answer log could not be opened or written."""
 
 
 @dataclass(frozen=True)
