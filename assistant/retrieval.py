@@ -181,6 +181,8 @@ class LexicalIndex:
     def __init__(self, chunks: Sequence[Chunk]) -> None:
         import bm25s
 
+        # bm25s sets its own logger to DEBUG on import, which puts a line on every CLI's stderr.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.chunks = list(chunks)
         # Uncached: each text is indexed once, and must not push the per-question texts out.
         corpus = [list(_terms(f"{c.section} {c.text}")) or ["_empty_"] for c in self.chunks]

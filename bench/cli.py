@@ -179,7 +179,7 @@ def run(config: BenchConfig, settings: Settings, workdir: Path) -> dict[str, Any
             "HF_HUB_OFFLINE": "1",
         }
         result["cold_start"] = measure_cold_start(
-            env, model_path, questions[0].text, workdir, repeats=config.cold_repeats
+            env, model_path, questions[0].text, repeats=config.cold_repeats
         )
         result["cold_start"]["load_average"] = load_average()
 
