@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -55,7 +57,7 @@ def format_answer(answer: Answer) -> str:
 def read_batch(stream: TextIO) -> Iterator[tuple[Any, str, list[dict[str, str]], str | None]]:
     """Yield (id, question, history, problem) for each line: plain text or a JSONL object."""
     for number, line in enumerate(stream, start=1):
-        text = line.rstrip("\n")
+        text = line.removesuffix("\n").removesuffix("\r")
         stripped = text.strip()
         if stripped.startswith("{"):
             try:
@@ -82,9 +84,25 @@ def read_batch(stream: TextIO) -> Iterator[tuple[Any, str, list[dict[str, str]],
             yield number, text, [], None
 
 
+# Characters that some line readers (str.splitlines, JavaScript) take for a line break, and lone
+# surrogates that UTF-8 cannot encode: written as JSON escapes, so one record stays one line.
+_UNSAFE_IN_LINE = re.compile("[\x85\u2028\u2029\ud800-\udfff]")
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    text = json.dumps(record, ensure_ascii=False)
+    return _UNSAFE_IN_LINE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _run_batch(assistant: Assistant, source: Path, audience: str) -> int:
-    stream: TextIO = sys.stdin if str(source) == "-" else source.open(encoding="utf-8",
-                                                                       errors="replace")
+    # A line ends at "\n" only ("\r\n" too): a lone "\r" or "\x85" inside a question belongs to
+    # its line, so the output has exactly one line per input line.
+    stream: TextIO
+    if str(source) == "-":
+        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace",
+                                  newline="\n")
+    else:
+        stream = source.open(encoding="utf-8", errors="replace", newline="\n")
     with stream:
         for item_id, question, history, problem in read_batch(stream):
             if problem is None:
@@ -95,7 +113,7 @@ def _run_batch(assistant: Assistant, source: Path, audience: str) -> int:
                     record = {"id": item_id, "error": str(exc)}
             else:
                 record = {"id": item_id, "error": problem}
-            print(json.dumps(record, ensure_ascii=False), flush=True)
+            print(_json_line(record), flush=True)
     return 0
 
 
