@@ -236,10 +236,7 @@ def build_assistant(settings: Settings, *, warm: bool = True) -> Assistant:
         try:
             found = store.similarity_search_by_vector_with_relevance_scores(vector, k=k)
         except Exception as exc:  # a remote server that went away mid-run
-            raise ServerUnavailable(
-                f"The Chroma index stopped answering ({type(exc).__name__}): check the server "
-                "or the store at PHT_CHROMA_PATH, then ask again."
-            ) from exc
+            raise ServerUnavailable(_stopped_answering(settings, exc)) from exc
         # This call returns cosine *distances* for a cosine-space collection.
         return [(str(doc.id), 1.0 - float(distance)) for doc, distance in found]
 
@@ -252,6 +249,21 @@ def build_assistant(settings: Settings, *, warm: bool = True) -> Assistant:
         composer.warm([unit.text for unit in composer.units_of_chunks(chunks)])
     llm = build_llm_composer(settings, embeddings) if settings.mode == "llm" else None
     return Assistant(search, composer, settings, corpus_version=version, llm=llm)
+
+
+def _stopped_answering(settings: Settings, exc: Exception) -> str:
+    """Return what to tell the user when the index fails mid-run (the next ask reconnects)."""
+    if settings.chroma_host:
+        where = f"{settings.chroma_host}:{settings.chroma_port}"
+        return (
+            f"The Chroma server at {where} stopped answering ({type(exc).__name__}). Start it "
+            f"again (`chroma run --path DIR --host {settings.chroma_host} --port "
+            f"{settings.chroma_port}`), then ask again: PHT Guide reconnects by itself."
+        )
+    return (
+        f"The Chroma store at {settings.chroma_path} stopped answering ({type(exc).__name__}): "
+        "check that the folder is still there and readable, then ask again."
+    )
 
 
 def _check_llm_settings(settings: Settings) -> tuple[str, str]:
