@@ -70,10 +70,11 @@ def _pp(stats: Mapping[str, Any] | None) -> str:
 
 def _ingest(rows: Sequence[Mapping[str, Any]]) -> str:
     return format_table(
-        ["ingest", "chunks", "words/chunk", "ingest s", "encode s", "chunks/s", "overhead"],
+        ["ingest", "chunks", "words/chunk", "ingest s", "encode s", "chunks/s", "overhead",
+         "encode in slices"],
         [
             [r["corpus"], r["chunks"], r["mean_words_per_chunk"], r["ingest_s"], r["encode_s"],
-             r["chunks_per_s"], r["ingest_overhead_ratio"]]
+             r["chunks_per_s"], r["ingest_overhead_ratio"], r.get("slices_ratio")]
             for r in rows
         ],
     )
@@ -123,6 +124,16 @@ def _scale(rows: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
+def _scale_notes(rows: Sequence[Mapping[str, Any]]) -> str:
+    notes = [
+        f"  {r['store']} {r['size']}: reading every chunk in one call failed "
+        f"({r['single_read_error'][:120]}); read in pages instead"
+        for r in rows
+        if r.get("single_read_error")
+    ]
+    return "\n".join(notes)
+
+
 def _backend(data: Mapping[str, Any]) -> str:
     if not data.get("available"):
         return f"embedding backend (ONNX): not available: {data.get('reason', '?')}"
@@ -154,6 +165,9 @@ def render(result: Mapping[str, Any]) -> str:
         parts.append(_cold(result["cold_start"]))
     if result.get("scale"):
         parts.append(_scale(result["scale"]["results"]))
+        notes = _scale_notes(result["scale"]["results"])
+        if notes:
+            parts[-1] += "\n" + notes
     if result.get("backend"):
         parts.append(_backend(result["backend"]))
     targets = result.get("targets") or {}

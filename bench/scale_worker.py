@@ -44,6 +44,20 @@ def _rss() -> float:
     return process_memory_mb(os.getpid()).get("rss", 0.0)
 
 
+def _read_in_pages(collection: Any, page: int = 5000) -> dict[str, list[Any]]:
+    stored: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": []}
+    offset = 0
+    while True:
+        part = collection.get(
+            include=["documents", "metadatas"], limit=page, offset=offset
+        )
+        for key in stored:
+            stored[key].extend(part[key] or [])
+        if len(part["ids"]) < page:
+            return stored
+        offset += page
+
+
 def run(spec: dict[str, Any], size: int, settings: Any, passes: int = 2) -> dict[str, Any]:
     """Return build times, retrieval p50/p95 and memory of one corpus size on one store."""
     from langchain_chroma import Chroma
@@ -78,9 +92,17 @@ def run(spec: dict[str, Any], size: int, settings: Any, passes: int = 2) -> dict
     gc.collect()
     result["rss_after_upsert_mb"] = _rss()
 
-    # What build_assistant does at start-up, timed step by step.
+    # What build_assistant does at start-up, timed step by step. It reads every chunk in one
+    # call; past some size SQLite refuses that ("too many SQL variables"): record it, then read
+    # in pages so the rest can still be measured.
     started = time.perf_counter()
-    stored = collection.get(include=["documents", "metadatas"])
+    stored: Any
+    try:
+        stored = collection.get(include=["documents", "metadatas"])
+    except Exception as exc:  # chromadb.errors.InternalError, or an HTTP error from a server
+        result["single_read_error"] = f"{type(exc).__name__}: {exc}"[:300]
+        started = time.perf_counter()
+        stored = _read_in_pages(collection)
     chunks = [
         chunk_from_record(i, t or "", dict(m or {}))
         for i, t, m in zip(stored["ids"], stored["documents"] or [], stored["metadatas"] or [],

@@ -194,3 +194,27 @@ def test_growth_compares_smallest_and_largest_size() -> None:
     assert growth(rows)["embedded"] == {
         "from_size": 1000, "to_size": 100_000, "size_factor": 100.0, "p50_factor": 5.0,
     }  # fmt: skip
+
+
+class _PagedCollection:
+    """A collection that answers `get` in pages, like Chroma with limit and offset."""
+
+    def __init__(self, size: int) -> None:
+        self.ids = [f"id{i}" for i in range(size)]
+        self.calls = 0
+
+    def get(self, include: list[str], limit: int, offset: int) -> dict[str, list[object]]:
+        self.calls += 1
+        ids = self.ids[offset : offset + limit]
+        return {"ids": ids, "documents": [f"text of {i}" for i in ids],
+                "metadatas": [{"doc_id": i} for i in ids]}  # fmt: skip
+
+
+def test_paged_read_returns_every_record_once() -> None:
+    from bench.scale_worker import _read_in_pages
+
+    collection = _PagedCollection(12)
+    stored = _read_in_pages(collection, page=5)
+    assert stored["ids"] == collection.ids
+    assert stored["documents"][11] == "text of id11"
+    assert collection.calls == 3
