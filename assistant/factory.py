@@ -35,6 +35,7 @@ __all__ = [
     "CORPUS_VERSION_KEY",
     "build_assistant",
     "build_llm_composer",
+    "read_collection",
 ]
 
 log = logging.getLogger(__name__)
@@ -199,6 +200,25 @@ def open_collection(
     return collection
 
 
+def read_collection(
+    collection: Collection, include: list[str], page: int = 5000
+) -> dict[str, list[Any]]:
+    """Return ids and the `include` fields of every record, read in pages.
+
+    One `get()` of a whole large collection fails (SQLite's variable limit at ~100k records),
+    so large indexes are read a page at a time.
+    """
+    out: dict[str, list[Any]] = {"ids": [], **{field: [] for field in include}}
+    offset = 0
+    while True:
+        found: Any = collection.get(include=include, limit=page, offset=offset)  # type: ignore[arg-type]
+        for field in out:
+            out[field].extend(found.get(field) or [])
+        if len(found["ids"]) < page:
+            return out
+        offset += page
+
+
 def build_assistant(settings: Settings, *, warm: bool = True) -> Assistant:
     """Return a ready Assistant over the index (IndexNotReady when there is none).
 
@@ -218,7 +238,7 @@ def build_assistant(settings: Settings, *, warm: bool = True) -> Assistant:
     client = chroma_client(settings)
     collection = open_collection(client, settings, embeddings)
     try:
-        stored = collection.get(include=["documents", "metadatas"])
+        stored = read_collection(collection, ["documents", "metadatas"])
     except Exception as exc:  # transport errors of a remote server
         raise ServerUnavailable(f"Could not read the index: {exc}") from exc
     chunks = [

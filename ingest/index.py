@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from assistant.factory import CORPUS_VERSION_KEY
+from assistant.factory import CORPUS_VERSION_KEY, read_collection
 from assistant.types import Chunk
 from ingest.chunk import embedding_text
 from ingest.pipeline import corpus_version
@@ -113,7 +113,7 @@ def plan_sync(
 
 
 def _existing(collection: Any) -> dict[str, tuple[str, str]]:
-    found = collection.get(include=["metadatas"])
+    found = read_collection(collection, ["metadatas"])
     return {
         chunk_id: (str((meta or {}).get("doc_id", "")), str((meta or {}).get(META_HASH_KEY, "")))
         for chunk_id, meta in zip(found["ids"], found["metadatas"] or [], strict=False)

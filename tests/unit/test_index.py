@@ -125,3 +125,15 @@ def test_rebuild_reembeds_everything(settings: Settings) -> None:
     summary, collection = _ingest(settings, embeddings, rebuild=True)
     assert summary.updated == 39 and collection.count() == 39
     assert sum(len(batch) for batch in embeddings.calls) == 39
+
+
+def test_collections_are_read_in_pages(settings: Settings) -> None:
+    from assistant.factory import read_collection
+
+    _, collection = _ingest(settings, KeywordEmbeddings())
+    whole = collection.get(include=["documents"])
+    paged = read_collection(collection, ["documents"], page=7)
+    assert len(paged["ids"]) == 39
+    assert sorted(zip(paged["ids"], paged["documents"], strict=True)) == sorted(
+        zip(whole["ids"], whole["documents"], strict=True)
+    )
