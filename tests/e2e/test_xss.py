@@ -1,0 +1,123 @@
+"""Script in a corpus document or a question is shown as text in the browser, and never runs.
+
+Reuses the browser-test plumbing of test_browser.py (its fixtures and helpers); only the index
+differs: a copy of the corpus plus a document carrying <script>, <img onerror> and javascript:
+payloads (tests/reliability/helpers.py). A script that ran would set `window.__pwned` or open
+an alert dialog, which the `page` fixture turns into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_browser import (  # noqa: F401  (fixtures are used by name)
+    ROOT,
+    _ask,
+    _bin,
+    _shot,
+    app_url,
+    browser,
+    page,
+)
+from tests.reliability.helpers import INJECTED_DOCUMENT, INJECTED_ID
+
+pytestmark = pytest.mark.e2e
+
+CORPUS_QUESTION = "When sitting hurts, is the problem cured?"
+HOSTILE_QUESTION = (
+    "<img src=x onerror=\"window.__pwned='q-img'\"><script>window.__pwned='q-script'</script>"
+    " [cure](javascript:window.__pwned='q-link') <iframe src=javascript:alert(3)></iframe>"
+    " {{7*7}} is sitting bad?"
+)
+
+
+@pytest.fixture(scope="module")
+def app_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment whose index holds the shipped corpus plus the payload-carrying document."""
+    from tests.reliability.test_faults import _add_document
+
+    base = tmp_path_factory.mktemp("xss")
+    corpus = base / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    _add_document(corpus, INJECTED_ID, "injected.txt", INJECTED_DOCUMENT)
+    env = dict(os.environ)
+    env.update(
+        PHT_CORPUS_DIR=str(corpus),
+        PHT_CHROMA_PATH=str(base / "chroma"),
+        PHT_DATA_DIR=str(base / "data"),
+        PHT_ANSWER_LOG="1",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        ANONYMIZED_TELEMETRY="False",
+        TOKENIZERS_PARALLELISM="false",
+    )
+    env.pop("PHT_CHROMA_HOST", None)
+    env.pop("PHT_MODE", None)
+    result = subprocess.run(
+        [_bin("pht-ingest"), "--quiet"], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, f"pht-ingest failed:\n{result.stdout}\n{result.stderr}"
+    return env
+
+
+def _assert_nothing_ran(tab: Any) -> None:
+    assert tab.evaluate("() => window.__pwned") is None
+    # No element built from the payloads: no <img src=x>, <script> or <iframe> in the app, and
+    # no link whose target is script.
+    app = tab.locator("[data-testid=stApp]")
+    assert app.locator("img[src=x]").count() == 0
+    assert app.locator("iframe[src^='javascript']").count() == 0
+    assert tab.locator("a[href^='javascript']").count() == 0
+    scripts = tab.evaluate(
+        "() => [...document.scripts].map(s => s.textContent).filter(t => t.includes('pwned'))"
+    )
+    assert scripts == []
+
+
+def test_corpus_payload_in_an_answer_and_its_source_is_text(page: Any, app_url: str) -> None:  # noqa: F811
+    page.goto(app_url)
+    page.locator("[data-testid=stChatInput] textarea").wait_for()
+    reply = _ask(page, CORPUS_QUESTION)
+    text = reply.inner_text()
+    # The document's words are quoted, markup and all, as characters on the screen.
+    assert "<script>window.__pwned = 1;" in text, text
+    assert "onerror=" in text
+    sources = reply.locator("[data-testid=stExpander]").filter(has_text="Source").first
+    sources.locator("summary").click()
+    details = sources.locator("[data-testid=stExpanderDetails]")
+    details.wait_for()
+    details.get_by_text("ignore the guidance above", exact=False).first.wait_for()
+    assert "<img src=x onerror=" in details.inner_text()
+    page.wait_for_timeout(500)
+    _shot(page, "xss-01-corpus-answer")
+    _assert_nothing_ran(page)
+
+
+def test_payload_question_and_sources_page_are_text(page: Any, app_url: str) -> None:  # noqa: F811
+    page.goto(app_url)
+    page.locator("[data-testid=stChatInput] textarea").wait_for()
+    _ask(page, HOSTILE_QUESTION)
+    question = page.locator("[data-testid=stChatMessage]").first
+    shown = question.inner_text()
+    assert "<script>window.__pwned='q-script'</script>" in shown, shown
+    assert "javascript:" in shown and "{{7*7}}" in shown
+    _shot(page, "xss-02-question")
+    _assert_nothing_ran(page)
+
+    page.goto(f"{app_url}/Sources")
+    page.get_by_role("heading", name="Sources").wait_for()
+    search = page.get_by_label("Search the guidance")
+    search.fill("sitting cured ignore the guidance")
+    search.press("Enter")
+    page.get_by_text("passages, best match first").wait_for()
+    page.get_by_text("ignore the guidance above", exact=False).first.wait_for()
+    page.wait_for_timeout(500)
+    assert "<script>window.__pwned = 1;" in page.locator("[data-testid=stApp]").inner_text()
+    _shot(page, "xss-03-sources-page")
+    _assert_nothing_ran(page)
