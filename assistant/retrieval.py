@@ -127,7 +127,8 @@ class QueryCorrector:
         self._sorted = sorted(vocabulary)
         self._cutoff = cutoff
         self._min_length = min_length
-        self._cache: dict[str, str] = {}
+        # Bounded: users keep typing new words, and a shared assistant lives for days.
+        self._nearest = functools.lru_cache(maxsize=4096)(self._find_nearest)
 
     def correct_word(self, word: str) -> str:
         """Return `word`, or the corpus word it is most likely a misspelling of."""
@@ -135,10 +136,11 @@ class QueryCorrector:
         # Short words are too often a different real word ("need" is not "needs").
         if len(lower) < self._min_length or lower in self._vocabulary or not lower.isalpha():
             return word
-        if lower not in self._cache:
-            close = difflib.get_close_matches(lower, self._sorted, n=1, cutoff=self._cutoff)
-            self._cache[lower] = close[0] if close else word
-        return self._cache[lower]
+        return self._nearest(lower) or word
+
+    def _find_nearest(self, lower: str) -> str | None:
+        close = difflib.get_close_matches(lower, self._sorted, n=1, cutoff=self._cutoff)
+        return close[0] if close else None
 
     def correct(self, text: str) -> str:
         """Return `text` with each misspelt word replaced."""
