@@ -11,6 +11,7 @@ import functools
 import logging
 import math
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -241,6 +242,7 @@ class HybridSearch:
         self._embed_query = embed_query
         self._candidates = candidates
         self._vectors: dict[str, list[float]] = {}
+        self._vectors_lock = threading.Lock()
         self.expansions = expansions or QueryExpansions.load()
 
     def prepare(self, query: str) -> str:
@@ -268,9 +270,11 @@ class HybridSearch:
         cached = self._vectors.get(prepared)
         if cached is None:
             cached = self._embed_query(prepared)
-            if len(self._vectors) >= _VECTOR_CACHE:
-                self._vectors.pop(next(iter(self._vectors)))
-            self._vectors[prepared] = cached
+            # Sessions share one assistant: evicting and inserting happen under one lock.
+            with self._vectors_lock:
+                if len(self._vectors) >= _VECTOR_CACHE:
+                    self._vectors.pop(next(iter(self._vectors)))
+                self._vectors[prepared] = cached
         return cached
 
     def search(self, query: str, k: int) -> list[Hit]:
