@@ -17,7 +17,7 @@ from typing import Any
 
 from bench.stats import summarize
 
-__all__ = ["Question", "forget_queries", "measure_latency", "STAGES"]
+__all__ = ["Question", "forget_queries", "forget_search_caches", "measure_latency", "STAGES"]
 
 STAGES = ("safety", "retrieve", "compose", "total")
 
@@ -40,11 +40,25 @@ class _Samples:
     statuses: dict[str, int] = field(default_factory=dict)
 
 
+def forget_search_caches(search: Any) -> None:
+    """Clear a HybridSearch's per-question caches: query vectors and typo corrections."""
+    vectors = getattr(search, "_vectors", None)
+    if vectors is None:
+        raise RuntimeError("HybridSearch no longer keeps _vectors: update bench.latency")
+    vectors.clear()
+    corrector = search.corrector
+    nearest = getattr(corrector, "_nearest", None)
+    if nearest is not None and hasattr(nearest, "cache_clear"):
+        nearest.cache_clear()
+    elif isinstance(getattr(corrector, "_cache", None), dict):
+        corrector._cache.clear()  # noqa: SLF001 (the older unbounded cache)
+    else:
+        raise RuntimeError("QueryCorrector's cache has moved: update bench.latency")
+
+
 def forget_queries(assistant: Any) -> None:
-    """Clear the per-question caches (query vectors, typo corrections) of a built Assistant."""
-    search = assistant.retriever.search
-    getattr(search, "_vectors", {}).clear()
-    getattr(search.corrector, "_cache", {}).clear()
+    """Clear the per-question caches of a built Assistant, so each question is asked anew."""
+    forget_search_caches(assistant.retriever.search)
 
 
 def _ms(started: float) -> float:

@@ -124,16 +124,6 @@ def _scale(rows: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
-def _scale_notes(rows: Sequence[Mapping[str, Any]]) -> str:
-    notes = [
-        f"  {r['store']} {r['size']}: reading every chunk in one call failed "
-        f"({r['single_read_error'][:120]}); read in pages instead"
-        for r in rows
-        if r.get("single_read_error")
-    ]
-    return "\n".join(notes)
-
-
 def _backend(data: Mapping[str, Any]) -> str:
     if not data.get("available"):
         return f"embedding backend (ONNX): not available: {data.get('reason', '?')}"
@@ -165,9 +155,6 @@ def render(result: Mapping[str, Any]) -> str:
         parts.append(_cold(result["cold_start"]))
     if result.get("scale"):
         parts.append(_scale(result["scale"]["results"]))
-        notes = _scale_notes(result["scale"]["results"])
-        if notes:
-            parts[-1] += "\n" + notes
     if result.get("backend"):
         parts.append(_backend(result["backend"]))
     targets = result.get("targets") or {}

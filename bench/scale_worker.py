@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.latency import forget_search_caches
 from bench.machine import peak_rss_mb, process_memory_mb
 from bench.stats import summarize
 from bench.synthetic import synthetic_chunks, synthetic_texts, unit_vectors
@@ -44,25 +45,11 @@ def _rss() -> float:
     return process_memory_mb(os.getpid()).get("rss", 0.0)
 
 
-def _read_in_pages(collection: Any, page: int = 5000) -> dict[str, list[Any]]:
-    stored: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": []}
-    offset = 0
-    while True:
-        part = collection.get(
-            include=["documents", "metadatas"], limit=page, offset=offset
-        )
-        for key in stored:
-            stored[key].extend(part[key] or [])
-        if len(part["ids"]) < page:
-            return stored
-        offset += page
-
-
 def run(spec: dict[str, Any], size: int, settings: Any, passes: int = 2) -> dict[str, Any]:
     """Return build times, retrieval p50/p95 and memory of one corpus size on one store."""
     from langchain_chroma import Chroma
 
-    from assistant.factory import chroma_client, open_collection
+    from assistant.factory import chroma_client, open_collection, read_collection
     from assistant.retrieval import HybridSearch, chunk_from_record
     from ingest.index import chunk_metadata
 
@@ -92,17 +79,9 @@ def run(spec: dict[str, Any], size: int, settings: Any, passes: int = 2) -> dict
     gc.collect()
     result["rss_after_upsert_mb"] = _rss()
 
-    # What build_assistant does at start-up, timed step by step. It reads every chunk in one
-    # call; past some size SQLite refuses that ("too many SQL variables"): record it, then read
-    # in pages so the rest can still be measured.
+    # What build_assistant does at start-up, timed step by step.
     started = time.perf_counter()
-    stored: Any
-    try:
-        stored = collection.get(include=["documents", "metadatas"])
-    except Exception as exc:  # chromadb.errors.InternalError, or an HTTP error from a server
-        result["single_read_error"] = f"{type(exc).__name__}: {exc}"[:300]
-        started = time.perf_counter()
-        stored = _read_in_pages(collection)
+    stored = read_collection(collection, ["documents", "metadatas"])
     chunks = [
         chunk_from_record(i, t or "", dict(m or {}))
         for i, t, m in zip(stored["ids"], stored["documents"] or [], stored["metadatas"] or [],
@@ -132,8 +111,7 @@ def run(spec: dict[str, Any], size: int, settings: Any, passes: int = 2) -> dict
     lexical_ms: list[float] = []
     hybrid_ms: list[float] = []
     for _ in range(passes):
-        getattr(search.corrector, "_cache", {}).clear()
-        getattr(search, "_vectors", {}).clear()
+        forget_search_caches(search)
         for question, vector in zip(questions, query_vectors, strict=True):
             t0 = time.perf_counter()
             search.search(question, 6)

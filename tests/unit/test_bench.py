@@ -196,25 +196,34 @@ def test_growth_compares_smallest_and_largest_size() -> None:
     }  # fmt: skip
 
 
-class _PagedCollection:
-    """A collection that answers `get` in pages, like Chroma with limit and offset."""
 
-    def __init__(self, size: int) -> None:
-        self.ids = [f"id{i}" for i in range(size)]
-        self.calls = 0
+class _Corrector:
+    def __init__(self) -> None:
+        import functools
 
-    def get(self, include: list[str], limit: int, offset: int) -> dict[str, list[object]]:
-        self.calls += 1
-        ids = self.ids[offset : offset + limit]
-        return {"ids": ids, "documents": [f"text of {i}" for i in ids],
-                "metadatas": [{"doc_id": i} for i in ids]}  # fmt: skip
+        self._nearest = functools.lru_cache(maxsize=8)(str.upper)
 
 
-def test_paged_read_returns_every_record_once() -> None:
-    from bench.scale_worker import _read_in_pages
+class _Search:
+    def __init__(self) -> None:
+        self._vectors = {"query": [1.0]}
+        self.corrector = _Corrector()
 
-    collection = _PagedCollection(12)
-    stored = _read_in_pages(collection, page=5)
-    assert stored["ids"] == collection.ids
-    assert stored["documents"][11] == "text of id11"
-    assert collection.calls == 3
+
+def test_forget_search_caches_clears_vectors_and_corrections() -> None:
+    from bench.latency import forget_search_caches
+
+    search = _Search()
+    search.corrector._nearest("word")
+    forget_search_caches(search)
+    assert search._vectors == {}
+    assert search.corrector._nearest.cache_info().currsize == 0
+
+
+def test_forget_search_caches_fails_loudly_when_the_caches_move() -> None:
+    from bench.latency import forget_search_caches
+
+    search = _Search()
+    del search.corrector._nearest
+    with pytest.raises(RuntimeError, match="moved"):
+        forget_search_caches(search)
