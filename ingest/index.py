@@ -144,12 +144,17 @@ def sync(
     documents = len({chunk.doc_id for chunk in chunks})
 
     if not dry_run:
-        vectors: list[list[float]] = []
         texts = [embedding_text(chunk) for chunk in plan.write]
-        for i in range(0, len(texts), batch_size):
-            vectors.extend(embed(texts[i : i + batch_size]))
+        # Embed in order of length: a batch is padded to its longest text, so mixing short and
+        # long chunks wastes most of the work (measured 1.6x -> 1.3x of one bare encode call).
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors: list[list[float]] = [[] for _ in texts]
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            for position, vector in zip(batch, embed([texts[i] for i in batch]), strict=True):
+                vectors[position] = vector
             if progress:
-                progress(min(batch_size, len(texts) - i))
+                progress(len(batch))
         # Everything slow is done; from here on the collection is written in three short calls.
         if plan.write:
             collection.upsert(

@@ -137,3 +137,20 @@ def test_collections_are_read_in_pages(settings: Settings) -> None:
     assert sorted(zip(paged["ids"], paged["documents"], strict=True)) == sorted(
         zip(whole["ids"], whole["documents"], strict=True)
     )
+
+
+def test_each_chunk_keeps_its_own_vector(settings: Settings) -> None:
+    """Chunks are embedded in order of length; each vector must still land on its chunk."""
+    from ingest.chunk import embedding_text
+
+    embeddings = KeywordEmbeddings()
+    _, collection = _ingest(settings, embeddings)
+    batches = embeddings.calls
+    assert [len(t) for batch in batches for t in batch] == sorted(
+        len(t) for batch in batches for t in batch
+    )
+    stored = collection.get(include=["embeddings", "metadatas", "documents"])
+    chunks = {c.chunk_id: c for c in build_chunks(settings.corpus_dir, words).chunks}
+    for chunk_id, vector in zip(stored["ids"], stored["embeddings"], strict=True):
+        expected = embeddings.embed_query(embedding_text(chunks[chunk_id]))
+        assert [round(float(x), 5) for x in vector] == [round(x, 5) for x in expected]
