@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +15,10 @@ os.environ["ANONYMIZED_TELEMETRY"] = "False"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 from assistant.settings import Settings  # noqa: E402
+from bench.server import chroma_server as run_chroma_server  # noqa: E402
+from bench.server import free_port  # noqa: E402
+
+__all__ = ["CORPUS", "ROOT", "free_port"]
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -71,40 +71,8 @@ def real_assistant(indexed_settings: Settings) -> object:
     return build_assistant(indexed_settings)
 
 
-def free_port() -> int:
-    """Return a free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture()
 def chroma_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
     """A real `chroma run` server on a free loopback port, stopped after the test."""
-    port = free_port()
-    chroma = Path(sys.executable).with_name("chroma")
-    log = (tmp_path / "chroma.log").open("w")
-    process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(tmp_path / "server-data"),
-         "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"chroma run exited: {(tmp_path / 'chroma.log').read_text()}")
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("chroma run did not start listening within 60 s")
-        yield "127.0.0.1", port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    with run_chroma_server(tmp_path / "server-data") as server:
+        yield server.host, server.port

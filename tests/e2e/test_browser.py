@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -43,12 +44,6 @@ def _cannot_run(reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"The browser test must run in CI but cannot: {reason}")
     pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _bin(name: str) -> str:
@@ -81,7 +76,7 @@ def app_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def app_url(app_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start `streamlit run app.py` on a free loopback port; yield its URL."""
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     command = [
         sys.executable,
