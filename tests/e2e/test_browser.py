@@ -50,10 +50,8 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-@pytest.fixture(scope="module")
-def app_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Environment with a fresh index built by the real `pht-ingest`."""
-    base = tmp_path_factory.mktemp("e2e")
+def indexed_env(base: Path, corpus: Path | None = None) -> dict[str, str]:
+    """Return an app environment whose fresh index under `base` the real `pht-ingest` built."""
     env = dict(os.environ)
     env.update(
         PHT_CHROMA_PATH=str(base / "chroma"),
@@ -64,13 +62,22 @@ def app_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         ANONYMIZED_TELEMETRY="False",
         TOKENIZERS_PARALLELISM="false",
     )
+    if corpus is not None:
+        env["PHT_CORPUS_DIR"] = str(corpus)
     env.pop("PHT_CHROMA_HOST", None)
     env.pop("PHT_MODE", None)
     result = subprocess.run(
-        [_bin("pht-ingest")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
-    )
+        [_bin("pht-ingest"), "--quiet"], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=900,
+    )  # fmt: skip
     assert result.returncode == 0, f"pht-ingest failed:\n{result.stdout}\n{result.stderr}"
     return env
+
+
+@pytest.fixture(scope="module")
+def app_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment with a fresh index built by the real `pht-ingest`."""
+    return indexed_env(tmp_path_factory.mktemp("e2e"))
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,7 @@ an alert dialog, which the `page` fixture turns into a failure.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from typing import Any
 
 import pytest
@@ -18,10 +16,10 @@ import pytest
 from tests.e2e.test_browser import (  # noqa: F401  (fixtures are used by name)
     ROOT,
     _ask,
-    _bin,
     _shot,
     app_url,
     browser,
+    indexed_env,
     page,
 )
 from tests.reliability.helpers import INJECTED_DOCUMENT, INJECTED_ID
@@ -45,25 +43,7 @@ def app_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     corpus = base / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
     _add_document(corpus, INJECTED_ID, "injected.txt", INJECTED_DOCUMENT)
-    env = dict(os.environ)
-    env.update(
-        PHT_CORPUS_DIR=str(corpus),
-        PHT_CHROMA_PATH=str(base / "chroma"),
-        PHT_DATA_DIR=str(base / "data"),
-        PHT_ANSWER_LOG="1",
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        ANONYMIZED_TELEMETRY="False",
-        TOKENIZERS_PARALLELISM="false",
-    )
-    env.pop("PHT_CHROMA_HOST", None)
-    env.pop("PHT_MODE", None)
-    result = subprocess.run(
-        [_bin("pht-ingest"), "--quiet"], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=900,
-    )  # fmt: skip
-    assert result.returncode == 0, f"pht-ingest failed:\n{result.stdout}\n{result.stderr}"
-    return env
+    return indexed_env(base, corpus)
 
 
 def _assert_nothing_ran(tab: Any) -> None:
