@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.retrieval import FILLER as _FILLER
-from assistant.retrieval import Hit, search_terms
+from assistant.retrieval import SPECIFIC_IDF, Hit, search_terms
 from assistant.text import sentence_spans
 from assistant.types import Chunk, Citation
 
@@ -132,7 +132,7 @@ class ExtractiveComposer:
         clinician_floor: float = 0.6,
         idf: Mapping[str, float] | None = None,
         unseen_idf: float = 1.0,
-        specific_idf: float = 1.9,
+        specific_idf: float = SPECIFIC_IDF,
     ) -> None:
         self.specific_idf = specific_idf
         self._embed_texts = embed_texts

@@ -36,12 +36,13 @@ __all__ = [
     "search_terms",
     "QueryCorrector",
     "FILLER",
+    "SPECIFIC_IDF",
 ]
 
 log = logging.getLogger(__name__)
 
 RRF_K = 60
-_SPECIFIC_IDF = 1.9
+SPECIFIC_IDF = 1.9
 """Terms at least this rare (BM25 idf) name a topic; commoner ones ("pain") do not."""
 _CONDITION = re.compile(
     r"\b(?:(?:my|the|a|this|with|for|of|about)\s+)?(?:proximal\s+)?hamstrings?\s+"
@@ -64,8 +65,7 @@ def _term(token: str) -> str:
 
 
 def _terms(text: str) -> tuple[str, ...]:
-    tokens = support._tokens(text)  # noqa: SLF001 (shared tokeniser of the support checker)
-    return tuple(_term(token) for token in tokens if support._is_content(token))  # noqa: SLF001
+    return tuple(_term(word) for word in support.content_words(text))
 
 
 # Every question tokenises its retrieved passages and their sentences again (duplicate checks,
@@ -260,7 +260,7 @@ class HybridSearch:
     def _names_something(self, text: str) -> bool:
         """Return True if `text` has a term that only a few passages use."""
         return any(
-            self.lexical.idf.get(t, 0.0) >= _SPECIFIC_IDF
+            self.lexical.idf.get(t, 0.0) >= SPECIFIC_IDF
             for t in search_terms(text)
             if t not in FILLER
         )

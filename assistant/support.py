@@ -23,6 +23,7 @@ __all__ = [
     "strip_markers",
     "markers_of",
     "split_sentences",
+    "content_words",
     "content_stems",
     "numbers_in",
     "negated_stems",
@@ -252,9 +253,14 @@ def _is_content(token: str) -> bool:
     )
 
 
+def content_words(text: str) -> list[str]:
+    """Return the content words of `text` in order: normalised, synonyms folded, not stemmed."""
+    return [t for t in _tokens(text) if _is_content(t)]
+
+
 def content_stems(text: str) -> set[str]:
     """Return the stems of the content words of `text` (stopwords, numbers, negations left out)."""
-    return {stem(t) for t in _tokens(text) if _is_content(t)}
+    return {stem(t) for t in content_words(text)}
 
 
 def numbers_in(text: str) -> set[str]:
