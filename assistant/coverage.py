@@ -15,12 +15,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.errors import RulesError
 from assistant.rule_patterns import (
     Matcher,
     RuleSpec,
-    compile_matcher,
-    compile_terms,
+    compile_rules,
     normalise_for_matching,
     read_rules_file,
 )
@@ -71,28 +69,18 @@ def load_coverage_rules(path: Path | None = None) -> list[CoverageRule]:
     """Return the coverage rules from `path` (the packaged file by default), in order."""
     path = Path(__file__).with_name("coverage_rules.yaml") if path is None else Path(path)
     spec = read_rules_file(path, _CoverageFile)
-    terms = compile_terms(spec.terms, f"{path}")
-    rules: list[CoverageRule] = []
-    seen: set[str] = set()
-    for rule in spec.rules:
-        if rule.id in seen:
-            raise RulesError(f"{path}: rule {rule.id!r}: the id is used twice.")
-        seen.add(rule.id)
-        matcher = compile_matcher(
-            rule.patterns, terms, negation=rule.negation, where=f"{path}: rule {rule.id!r}"
+    return [
+        CoverageRule(
+            id=rule.id,
+            message=" ".join(rule.message.split()),
+            topic_query=rule.topic_query,
+            rationale=" ".join(rule.rationale.split()),
+            positive_examples=tuple(rule.positive_examples),
+            negative_examples=tuple(rule.negative_examples),
+            matcher=matcher,
         )
-        rules.append(
-            CoverageRule(
-                id=rule.id,
-                message=" ".join(rule.message.split()),
-                topic_query=rule.topic_query,
-                rationale=" ".join(rule.rationale.split()),
-                positive_examples=tuple(rule.positive_examples),
-                negative_examples=tuple(rule.negative_examples),
-                matcher=matcher,
-            )
-        )
-    return rules
+        for rule, matcher in compile_rules(path, spec.terms, spec.rules)
+    ]
 
 
 @cache

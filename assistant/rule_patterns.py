@@ -29,6 +29,7 @@ __all__ = [
     "normalise_for_matching",
     "compile_matcher",
     "compile_terms",
+    "compile_rules",
     "expand_terms",
     "read_rules_file",
     "is_negated",
@@ -227,6 +228,28 @@ def _entry_name(raw: Any, loc: tuple[Any, ...], list_key: str) -> str:
         rest = ".".join(str(part) for part in loc[2:])
         return f"{label}: {rest}" if rest else label
     return ".".join(str(part) for part in loc) or "top level"
+
+
+R = TypeVar("R", bound=RuleSpec)
+
+
+def compile_rules(
+    path: Path, terms: Mapping[str, str], rules: Sequence[R]
+) -> list[tuple[R, Matcher]]:
+    """Return each rule of a file with its matcher; a repeated id or bad pattern is a RulesError."""
+    compiled_terms = compile_terms(terms, f"{path}")
+    compiled: list[tuple[R, Matcher]] = []
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            raise RulesError(f"{path}: rule {rule.id!r}: the id is used twice.")
+        seen.add(rule.id)
+        matcher = compile_matcher(
+            rule.patterns, compiled_terms, negation=rule.negation,
+            where=f"{path}: rule {rule.id!r}",
+        )  # fmt: skip
+        compiled.append((rule, matcher))
+    return compiled
 
 
 def read_rules_file(path: Path, model: type[M], list_key: str = "rules") -> M:

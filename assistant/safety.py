@@ -13,13 +13,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.errors import RulesError
 from assistant.rule_patterns import (
     Matcher,
     PatternItem,
     RuleSpec,
-    compile_matcher,
-    compile_terms,
+    compile_rules,
     normalise_for_matching,
     read_rules_file,
 )
@@ -73,28 +71,18 @@ def load_rules(path: Path | None = None) -> list[SafetyRule]:
     """Return the safety rules from `path` (the packaged file by default), in priority order."""
     path = _default_path() if path is None else Path(path)
     spec = read_rules_file(path, _SafetyFile)
-    terms = compile_terms(spec.terms, f"{path}")
-    rules: list[SafetyRule] = []
-    seen: set[str] = set()
-    for rule in spec.rules:
-        if rule.id in seen:
-            raise RulesError(f"{path}: rule {rule.id!r}: the id is used twice.")
-        seen.add(rule.id)
-        matcher = compile_matcher(
-            rule.patterns, terms, negation=rule.negation, where=f"{path}: rule {rule.id!r}"
+    return [
+        SafetyRule(
+            id=rule.id,
+            message=" ".join(rule.message.split()),
+            rationale=" ".join(rule.rationale.split()),
+            patterns=tuple(rule.patterns),
+            positive_examples=tuple(rule.positive_examples),
+            negative_examples=tuple(rule.negative_examples),
+            matcher=matcher,
         )
-        rules.append(
-            SafetyRule(
-                id=rule.id,
-                message=" ".join(rule.message.split()),
-                rationale=" ".join(rule.rationale.split()),
-                patterns=tuple(rule.patterns),
-                positive_examples=tuple(rule.positive_examples),
-                negative_examples=tuple(rule.negative_examples),
-                matcher=matcher,
-            )
-        )
-    return rules
+        for rule, matcher in compile_rules(path, spec.terms, spec.rules)
+    ]
 
 
 class SafetyGate:
