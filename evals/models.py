@@ -34,6 +34,8 @@ class EvalCase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    family: str | None = None
+    """The phrasing family (dev set): cases that ask the same thing; splits keep a family whole."""
     question: str = Field(min_length=1)
     expect_status: Status | None = None
     statements: tuple[str, ...] = ()
