@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test venv ingest eval bench lint browser clean help
+.PHONY: run test venv ingest eval bench lint browser axe clean help
 
 help:
 	@echo "make run     start the chat on http://127.0.0.1:$(PHT_PORT) (builds .venv and the index first)"
@@ -45,7 +45,15 @@ lint: $(STAMP)
 browser:
 	@bash scripts/ensure-chromium.sh
 
-test: $(STAMP) browser
+# axe-core (npm, pinned in tests/e2e/package.json) checks accessibility inside the browser tests.
+AXE_STAMP := tests/e2e/node_modules/.installed-stamp
+$(AXE_STAMP): tests/e2e/package.json tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --no-audit --no-fund --silent
+	touch $(AXE_STAMP)
+
+axe: $(AXE_STAMP)
+
+test: $(STAMP) browser axe
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
