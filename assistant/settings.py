@@ -68,6 +68,14 @@ class Settings:
     """Chunks per embedding batch at ingest; small batches are faster here (PHT_EMBED_BATCH)."""
     max_chunk_tokens: int = 256
     """Upper bound of a chunk in embedding-model tokens; the model truncates beyond 256."""
+    max_document_bytes: int = 10_000_000
+    """Largest corpus file, and largest text read from one, in bytes (PHT_MAX_DOCUMENT_BYTES)."""
+    max_corpus_bytes: int = 100_000_000
+    """Largest sum of all corpus files, in bytes (PHT_MAX_CORPUS_BYTES)."""
+    max_manifest_bytes: int = 1_000_000
+    """Largest manifest.yaml, file and YAML aliases expanded, in bytes (PHT_MAX_MANIFEST_BYTES)."""
+    ingest_lock_wait_s: float = 30.0
+    """Seconds a second pht-ingest waits for the one writing to the store (PHT_INGEST_LOCK_WAIT)."""
 
     def __post_init__(self) -> None:
         if self.mode not in _MODES:
@@ -82,6 +90,11 @@ class Settings:
             raise ConfigError("PHT_TOP_K must be at least 1.")
         if self.max_chunk_tokens > 256:
             raise ConfigError("max_chunk_tokens cannot exceed the model's 256-token window.")
+        for name in ("max_document_bytes", "max_corpus_bytes", "max_manifest_bytes"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"PHT_{name.upper()} must be at least 1.")
+        if self.ingest_lock_wait_s < 0:
+            raise ConfigError("PHT_INGEST_LOCK_WAIT cannot be negative.")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -113,6 +126,9 @@ class Settings:
             "PHT_MAX_QUESTION_CHARS": "max_question_chars",
             "PHT_TOP_K": "top_k",
             "PHT_EMBED_BATCH": "embed_batch_size",
+            "PHT_MAX_DOCUMENT_BYTES": "max_document_bytes",
+            "PHT_MAX_CORPUS_BYTES": "max_corpus_bytes",
+            "PHT_MAX_MANIFEST_BYTES": "max_manifest_bytes",
         }
         for var, field in ints.items():
             if env.get(var):
@@ -124,6 +140,11 @@ class Settings:
                 raise ConfigError(
                     f"PHT_LLM_TIMEOUT={env['PHT_LLM_TIMEOUT']!r} is not a number."
                 ) from None
+        if env.get("PHT_INGEST_LOCK_WAIT"):
+            try:
+                kwargs["ingest_lock_wait_s"] = float(env["PHT_INGEST_LOCK_WAIT"])
+            except ValueError:
+                raise ConfigError("PHT_INGEST_LOCK_WAIT is not a number.") from None
         if "PHT_ANSWER_LOG" in env:
             kwargs["answer_log"] = _flag(env["PHT_ANSWER_LOG"])
         return cls(**kwargs)  # type: ignore[arg-type]

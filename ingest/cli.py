@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import nullcontext
 
 from assistant.errors import IndexNotReady, PHTError
 from assistant.settings import Settings
@@ -51,7 +52,7 @@ def _show(doc_id: str, settings: Settings) -> int:
     from ingest.pipeline import build_chunks
 
     count = token_counter(load_embeddings(settings))
-    corpus = build_chunks(settings.corpus_dir, count, settings.max_chunk_tokens)
+    corpus = build_chunks(settings.corpus_dir, count, settings.max_chunk_tokens, settings)
     chunks = [chunk for chunk in corpus.chunks if chunk.doc_id == doc_id]
     if not chunks:
         known = ", ".join(sorted(corpus.documents))
@@ -82,16 +83,23 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         token_counter,
     )
     from ingest.index import sync
+    from ingest.lock import ingest_lock
     from ingest.pipeline import build_chunks
 
     embeddings = load_embeddings(settings)
-    corpus = build_chunks(settings.corpus_dir, token_counter(embeddings), settings.max_chunk_tokens)
-    client = chroma_client(settings, create=True)
-    collection = open_collection(client, settings, embeddings, create=True)
-    with tqdm(
-        total=len(corpus.chunks), desc="embedding", unit="chunk",
-        disable=args.quiet or args.dry_run, file=sys.stderr, leave=False,
-    ) as bar:
+    corpus = build_chunks(
+        settings.corpus_dir, token_counter(embeddings), settings.max_chunk_tokens, settings
+    )
+    # One writer per store, from reading what is indexed to labelling the result (ingest.lock).
+    with (
+        nullcontext() if args.dry_run else ingest_lock(settings),
+        tqdm(
+            total=len(corpus.chunks), desc="embedding", unit="chunk",
+            disable=args.quiet or args.dry_run, file=sys.stderr, leave=False,
+        ) as bar,
+    ):  # fmt: skip
+        client = chroma_client(settings, create=True)
+        collection = open_collection(client, settings, embeddings, create=True)
         summary = sync(
             collection,
             corpus.chunks,

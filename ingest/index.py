@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from assistant.errors import StoreError
 from assistant.factory import CORPUS_VERSION_KEY, read_collection
 from assistant.types import Chunk
 from ingest.chunk import embedding_text
@@ -120,6 +121,16 @@ def _existing(collection: Any) -> dict[str, tuple[str, str]]:
     }
 
 
+def _check_stored(stored: set[str], wanted: set[str]) -> None:
+    """Raise StoreError unless the collection holds exactly the `wanted` chunk ids."""
+    if stored != wanted:
+        raise StoreError(
+            f"The index changed while pht-ingest wrote it ({len(stored - wanted)} unexpected, "
+            f"{len(wanted - stored)} missing chunks): another writer without the ingest lock? "
+            "Run pht-ingest again; until then corpus_version labels the mixed index."
+        )
+
+
 def sync(
     collection: Any,
     chunks: Sequence[Chunk],
@@ -170,10 +181,15 @@ def sync(
             )
         if plan.delete:
             collection.delete(ids=plan.delete)
+        # The label must describe what is stored, not what this run meant to store: re-read the
+        # ids (cheap: no documents or vectors) before labelling.
+        stored = set(read_collection(collection, [])["ids"])
         new_meta = {k: v for k, v in meta.items() if not str(k).startswith("hnsw:")}
-        new_meta.update({CORPUS_VERSION_KEY: version, EMBEDDING_MODEL_KEY: model_name})
+        new_meta.update({CORPUS_VERSION_KEY: corpus_version(sorted(stored)),
+                         EMBEDDING_MODEL_KEY: model_name})  # fmt: skip
         if new_meta != meta:
             collection.modify(metadata=new_meta)
+        _check_stored(stored, {chunk.chunk_id for chunk in chunks})
 
     return IngestSummary(
         documents=documents,
