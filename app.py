@@ -12,12 +12,12 @@ from typing import Any
 import streamlit as st
 
 from assistant.errors import InvalidQuestion, PHTError
-from assistant.render import conversation_markdown, escape_markdown
-from assistant.store import AnswerStore
 from assistant.types import Answer
 from ui.answer import render_answer
 from ui.core import AssistantLike, load_assistant, load_settings, load_store
 from ui.nav import page_setup
+from ui.render import conversation_markdown, escape_markdown
+from ui.store import AnswerStore
 
 logger = logging.getLogger("pht_guide.app")
 

@@ -10,17 +10,20 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import (
     ConfigError,
     CorpusError,
+    EvalCaseError,
     IndexNotReady,
     InvalidQuestion,
     ModelUnavailable,
     PHTError,
+    RulesError,
     ServerUnavailable,
+    StoreError,
 )
 from assistant.settings import Settings
 from assistant.types import Answer, Citation
 
 if TYPE_CHECKING:
-    from assistant.core import Assistant
+    from assistant.pipeline import Assistant
 
 __all__ = [
     "Assistant",
@@ -35,6 +38,9 @@ __all__ = [
     "InvalidQuestion",
     "ModelUnavailable",
     "ServerUnavailable",
+    "RulesError",
+    "StoreError",
+    "EvalCaseError",
 ]
 
 
@@ -48,7 +54,7 @@ def build_assistant(settings: Settings) -> Assistant:
 def __getattr__(name: str) -> Any:
     # The Assistant class pulls in LangChain; load it only when someone asks for it.
     if name == "Assistant":
-        from assistant.core import Assistant
+        from assistant.pipeline import Assistant
 
         return Assistant
     raise AttributeError(f"module 'assistant' has no attribute {name!r}")

@@ -17,7 +17,7 @@ from assistant.settings import Settings
 from assistant.types import Answer
 
 if TYPE_CHECKING:
-    from assistant.core import Assistant
+    from assistant.pipeline import Assistant
 
 __all__ = ["main", "format_answer", "read_batch"]
 

@@ -5,10 +5,11 @@
     ├── CorpusError          a corpus document or the manifest is missing, unreadable or invalid
     ├── IndexNotReady        no index (or an empty one) where the assistant expects one
     ├── InvalidQuestion      a question that cannot be asked (empty, too long)
-    ├── RulesError           a reviewed rules file (safety, coverage, scope terms) is invalid
+    ├── RulesError           a reviewed rules or lexicon file (triage rules, lexicon) is invalid
     ├── ModelUnavailable     the embedding model cannot be loaded
     ├── ServerUnavailable    a Chroma or LLM server cannot be reached or answered badly
-    └── StoreError           the SQLite answer log cannot be opened or written
+    ├── StoreError           the SQLite answer log cannot be opened or written
+    └── EvalCaseError        an eval case file, report or labelled-pairs file is invalid
 
 Messages say what is wrong and what to do. Out-of-scope or red-flag questions are not errors:
 they are Answers with their own status.
@@ -26,6 +27,7 @@ __all__ = [
     "ModelUnavailable",
     "ServerUnavailable",
     "StoreError",
+    "EvalCaseError",
 ]
 
 
@@ -63,3 +65,7 @@ class ServerUnavailable(PHTError):
 
 class StoreError(PHTError):
     """The answer log could not be opened or written."""
+
+
+class EvalCaseError(PHTError):
+    """An eval case file, an earlier report or the matcher's labelled pairs are invalid."""

@@ -30,6 +30,13 @@ def _int(name: str, value: str) -> int:
         raise ConfigError(f"{name}={value!r} is not a whole number.") from None
 
 
+def _float(name: str, value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a number.") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every tunable of PHT Guide, with its default."""
@@ -68,6 +75,16 @@ class Settings:
     """Chunks per embedding batch at ingest; small batches are faster here (PHT_EMBED_BATCH)."""
     max_chunk_tokens: int = 256
     """Upper bound of a chunk in embedding-model tokens; the model truncates beyond 256."""
+    answer_words: int = 150
+    """A patient answer stops adding sentences past this many words (PHT_ANSWER_WORDS)."""
+    answer_sentences: int = 4
+    """Corpus sentences in a patient answer, at most (PHT_ANSWER_SENTENCES)."""
+    clinician_sentences: int = 8
+    """Corpus sentences in a clinician answer, at most (PHT_CLINICIAN_SENTENCES)."""
+    min_answer_cosine: float = 0.38
+    """An answer needs a sentence with this cosine to the question (PHT_MIN_ANSWER_COSINE)..."""
+    min_answer_overlap: float = 0.5
+    """...or with this share of its specific words; else not_covered (PHT_MIN_ANSWER_OVERLAP)."""
     max_document_bytes: int = 10_000_000
     """Largest corpus file, and largest text read from one, in bytes (PHT_MAX_DOCUMENT_BYTES)."""
     max_corpus_bytes: int = 100_000_000
@@ -90,6 +107,13 @@ class Settings:
             raise ConfigError("PHT_TOP_K must be at least 1.")
         if self.max_chunk_tokens > 256:
             raise ConfigError("max_chunk_tokens cannot exceed the model's 256-token window.")
+        if min(self.answer_words, self.answer_sentences, self.clinician_sentences) < 1:
+            raise ConfigError(
+                "PHT_ANSWER_WORDS, PHT_ANSWER_SENTENCES and PHT_CLINICIAN_SENTENCES must be >= 1."
+            )
+        for name in ("min_answer_cosine", "min_answer_overlap"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"PHT_{name.upper()} must be between 0 and 1.")
         for name in ("max_document_bytes", "max_corpus_bytes", "max_manifest_bytes"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"PHT_{name.upper()} must be at least 1.")
@@ -129,6 +153,9 @@ class Settings:
             "PHT_MAX_DOCUMENT_BYTES": "max_document_bytes",
             "PHT_MAX_CORPUS_BYTES": "max_corpus_bytes",
             "PHT_MAX_MANIFEST_BYTES": "max_manifest_bytes",
+            "PHT_ANSWER_WORDS": "answer_words",
+            "PHT_ANSWER_SENTENCES": "answer_sentences",
+            "PHT_CLINICIAN_SENTENCES": "clinician_sentences",
         }
         for var, field in ints.items():
             if env.get(var):
@@ -145,6 +172,12 @@ class Settings:
                 kwargs["ingest_lock_wait_s"] = float(env["PHT_INGEST_LOCK_WAIT"])
             except ValueError:
                 raise ConfigError("PHT_INGEST_LOCK_WAIT is not a number.") from None
+        for var, field in (
+            ("PHT_MIN_ANSWER_COSINE", "min_answer_cosine"),
+            ("PHT_MIN_ANSWER_OVERLAP", "min_answer_overlap"),
+        ):
+            if env.get(var):
+                kwargs[field] = _float(var, env[var])
         if "PHT_ANSWER_LOG" in env:
             kwargs["answer_log"] = _flag(env["PHT_ANSWER_LOG"])
         return cls(**kwargs)  # type: ignore[arg-type]

@@ -7,13 +7,43 @@ the UI all read it. Add keys only on purpose; never rename one.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Status", "STATUSES", "Chunk", "Citation", "Candidate", "Answer", "DocumentView"]
+__all__ = [
+    "Status",
+    "STATUSES",
+    "Audience",
+    "Turn",
+    "History",
+    "Request",
+    "Chunk",
+    "Hit",
+    "Citation",
+    "Candidate",
+    "Answer",
+    "DocumentView",
+]
 
 Status = Literal["answered", "not_covered", "out_of_scope", "urgent"]
 STATUSES: tuple[str, ...] = ("answered", "not_covered", "out_of_scope", "urgent")
+Audience = Literal["patient", "clinician"]
+
+Turn = Mapping[str, str]
+"""One chat turn: {"role": "user" | "assistant", "content": "..."}."""
+History = Sequence[Turn]
+
+
+@dataclass(frozen=True)
+class Request:
+    """A question as every stage receives it: cleaned, with the whole conversation before it."""
+
+    question: str
+    """Cleaned (`language.normalise.clean_question`)."""
+    history: tuple[dict[str, str], ...] = ()
+    """Every earlier turn, oldest first (the safety gate reads all user turns)."""
+    audience: Audience = "patient"
 
 
 @dataclass(frozen=True)
@@ -33,6 +63,19 @@ class Chunk:
     """Reference markers the source attached to this passage, e.g. ("2", "3")."""
     metadata: dict[str, Any] = field(default_factory=dict)
     """Document metadata from the manifest (title, publisher, date, review status, ...)."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk with its scores."""
+
+    chunk: Chunk
+    fused: float
+    dense: float = 0.0
+    """Cosine similarity of the query and the chunk (0 when only BM25 found it)."""
+    lexical: float = 0.0
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,7 @@ def run(config: BenchConfig, settings: Settings, workdir: Path) -> dict[str, Any
     config_data["workdir"] = str(workdir)
     result["config"] = config_data
 
-    from assistant.factory import embedding_model_path, load_embeddings, token_counter
+    from assistant.index.embeddings import embedding_model_path, load_embeddings, token_counter
     from ingest.pipeline import build_chunks
 
     embeddings = load_embeddings(settings)
@@ -155,7 +155,8 @@ def run(config: BenchConfig, settings: Settings, workdir: Path) -> dict[str, Any
     if "latency" in config.sections:
         from langchain_chroma import Chroma
 
-        from assistant.factory import build_assistant, chroma_client
+        from assistant.factory import build_assistant
+        from assistant.index.chroma import chroma_client
         from bench.latency import measure_latency
 
         assistant = build_assistant(index)
@@ -203,7 +204,7 @@ def run(config: BenchConfig, settings: Settings, workdir: Path) -> dict[str, Any
                            "load_average": load_average()}
 
     if "backend" in config.sections:
-        from assistant.factory import sentence_transformer
+        from assistant.index.embeddings import sentence_transformer
         from bench.backend import measure_backends
 
         result["backend"] = measure_backends(

@@ -33,7 +33,9 @@ _PROBE_SNIPPET = """
 import json, sys, time
 t0 = time.perf_counter()
 from assistant.settings import Settings
-from assistant.factory import build_assistant, chroma_client, load_embeddings
+from assistant.factory import build_assistant
+from assistant.index.chroma import chroma_client
+from assistant.index.embeddings import load_embeddings
 t1 = time.perf_counter()
 settings = Settings.from_env()
 load_embeddings(settings)

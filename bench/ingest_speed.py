@@ -13,13 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.factory import (
-    chroma_client,
-    embedding_model_path,
-    open_collection,
-    sentence_transformer,
-    token_counter,
-)
+from assistant.index.chroma import chroma_client, open_collection
+from assistant.index.embeddings import embedding_model_path, sentence_transformer, token_counter
 from assistant.settings import Settings
 from bench.stats import ratio
 from ingest.chunk import embedding_text

@@ -42,18 +42,8 @@ class _Samples:
 
 def forget_search_caches(search: Any) -> None:
     """Clear a HybridSearch's per-question caches: query vectors and typo corrections."""
-    vectors = getattr(search, "_vectors", None)
-    if vectors is None:
-        raise RuntimeError("HybridSearch no longer keeps _vectors: update bench.latency")
-    vectors.clear()
-    corrector = search.corrector
-    nearest = getattr(corrector, "_nearest", None)
-    if nearest is not None and hasattr(nearest, "cache_clear"):
-        nearest.cache_clear()
-    elif isinstance(getattr(corrector, "_cache", None), dict):
-        corrector._cache.clear()  # noqa: SLF001 (the older unbounded cache)
-    else:
-        raise RuntimeError("QueryCorrector's cache has moved: update bench.latency")
+    search.vector.clear()
+    search.corrector.nearest.cache_clear()
 
 
 def forget_queries(assistant: Any) -> None:

@@ -49,8 +49,13 @@ def run(spec: dict[str, Any], size: int, settings: Any, passes: int = 2) -> dict
     """Return build times, retrieval p50/p95 and memory of one corpus size on one store."""
     from langchain_chroma import Chroma
 
-    from assistant.factory import chroma_client, open_collection, read_collection
-    from assistant.retrieval import HybridSearch, chunk_from_record
+    from assistant.index.chroma import (
+        chroma_client,
+        chunk_from_record,
+        open_collection,
+        read_collection,
+    )
+    from assistant.retrieval.search import HybridSearch
     from ingest.index import chunk_metadata
 
     store_name = "server" if settings.chroma_host else "embedded"
@@ -101,7 +106,7 @@ def run(spec: dict[str, Any], size: int, settings: Any, passes: int = 2) -> dict
     started = time.perf_counter()
     search = HybridSearch(chunks, dense, lambda text: by_text.get(text, query_vectors[0]))
     result["lexical_build_s"] = round(time.perf_counter() - started, 2)
-    result["vocabulary"] = len(search.corrector._vocabulary)  # noqa: SLF001
+    result["vocabulary"] = len(search.corrector.vocabulary)
     gc.collect()
     result["rss_after_build_mb"] = _rss()
 

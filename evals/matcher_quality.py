@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.support import Similarity, conveys
+from evals.matcher import Similarity, conveys
 from evals.models import EvalCaseError
 
 __all__ = ["LabelledPair", "MatcherQuality", "default_pairs_path", "load_pairs", "evaluate", "main"]

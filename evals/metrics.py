@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.disclaimer import DISCLAIMER
-from assistant.support import Similarity, conveys, markers_of, split_sentences, strip_markers
-from assistant.support import support as support_claim
 from assistant.types import Answer
+from evals.matcher import Similarity, conveys, markers_of, split_sentences, strip_markers
+from evals.matcher import support as support_claim
 from evals.models import EvalCase
 
 __all__ = [

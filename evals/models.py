@@ -9,14 +9,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from assistant.errors import PHTError
+from assistant.errors import EvalCaseError
 from assistant.types import Status
 
 __all__ = ["EvalCaseError", "Turn", "EvalCase", "default_cases_dir", "case_files", "load_cases"]
-
-
-class EvalCaseError(PHTError):
-    """An eval case file is unreadable, invalid, or repeats a case id."""
 
 
 class Turn(BaseModel):

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from assistant.text import sentence_spans
+from assistant.language.sentences import sentence_spans
 from assistant.types import Chunk
 from ingest.clean import CleanDocument
 

@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _index_exists(settings: Settings) -> bool:
-    from assistant.factory import chroma_client
+    from assistant.index.chroma import chroma_client
 
     try:
         client = chroma_client(settings)
@@ -48,7 +48,7 @@ def _index_exists(settings: Settings) -> bool:
 
 
 def _show(doc_id: str, settings: Settings) -> int:
-    from assistant.factory import load_embeddings, token_counter
+    from assistant.index.embeddings import load_embeddings, token_counter
     from ingest.pipeline import build_chunks
 
     count = token_counter(load_embeddings(settings))
@@ -75,13 +75,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     from tqdm import tqdm
 
-    from assistant.factory import (
-        chroma_client,
-        embedding_model_path,
-        load_embeddings,
-        open_collection,
-        token_counter,
-    )
+    from assistant.index.chroma import chroma_client, open_collection
+    from assistant.index.embeddings import embedding_model_path, load_embeddings, token_counter
     from ingest.index import sync
     from ingest.lock import ingest_lock
     from ingest.pipeline import build_chunks

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from assistant.errors import StoreError
-from assistant.factory import CORPUS_VERSION_KEY, read_collection
+from assistant.index.chroma import CORPUS_VERSION_KEY, read_collection
 from assistant.types import Chunk
 from ingest.chunk import embedding_text
 from ingest.pipeline import corpus_version

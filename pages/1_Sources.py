@@ -7,11 +7,11 @@ from typing import Any
 import streamlit as st
 
 from assistant.errors import InvalidQuestion
-from assistant.render import escape_markdown, format_score
 from assistant.types import DocumentView
 from ui.answer import code_or_text, review_markdown
 from ui.core import load_assistant, load_settings
 from ui.nav import page_setup
+from ui.render import escape_markdown, format_score
 
 _FIELDS = (
     ("publisher", "Publisher"),

@@ -8,12 +8,12 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.render import escape_markdown
-from assistant.store import AnswerStore, LoggedAnswer, export_csv
 from assistant.types import STATUSES
 from ui.answer import render_answer
 from ui.core import load_settings, load_store
 from ui.nav import page_setup
+from ui.render import escape_markdown
+from ui.store import AnswerStore, LoggedAnswer, export_csv
 
 _LIMITS = (50, 200, 1000)
 _THUMBS = {"up": "thumbs up", "down": "thumbs down"}

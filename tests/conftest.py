@@ -35,7 +35,7 @@ def corpus_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def real_embeddings() -> object:
     """The packaged all-MiniLM-L6-v2, loaded once per test session."""
-    from assistant.factory import load_embeddings
+    from assistant.index.embeddings import load_embeddings
 
     return load_embeddings(Settings())
 

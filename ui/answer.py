@@ -1,6 +1,6 @@
 """Render one Answer in Streamlit: callout by status, streamed text, sources, details, feedback.
 
-Every piece of corpus or user text goes through `assistant.render` escaping before it reaches
+Every piece of corpus or user text goes through `ui.render` escaping before it reaches
 st.markdown; nothing here sets `unsafe_allow_html`.
 """
 
@@ -14,7 +14,9 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.render import (
+from assistant.errors import StoreError
+from assistant.types import Answer, Citation
+from ui.render import (
     HIGHLIGHT,
     MUTED,
     escape_markdown,
@@ -23,8 +25,7 @@ from assistant.render import (
     passage_markdown,
     review_label,
 )
-from assistant.store import MAX_COMMENT_CHARS, AnswerStore, StoreError
-from assistant.types import Answer, Citation
+from ui.store import MAX_COMMENT_CHARS, AnswerStore
 
 __all__ = ["code_or_text", "render_answer", "render_citation", "review_markdown", "stream_words"]
 

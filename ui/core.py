@@ -9,10 +9,10 @@ from typing import NoReturn, Protocol
 
 import streamlit as st
 
-from assistant.errors import IndexNotReady, PHTError
+from assistant.errors import IndexNotReady, PHTError, StoreError
 from assistant.settings import Settings
-from assistant.store import AnswerStore, StoreError
 from assistant.types import Answer, Candidate, DocumentView
+from ui.store import AnswerStore
 
 __all__ = [
     "AssistantLike",

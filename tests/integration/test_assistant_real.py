@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.compose import LEAD_INS
-from assistant.core import Assistant
+from assistant.compose.extractive import LEAD_INS
 from assistant.disclaimer import DISCLAIMER
 from assistant.errors import InvalidQuestion
+from assistant.pipeline import Assistant
 from assistant.types import Answer
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.factory import token_counter
+from assistant.index.embeddings import token_counter
 from assistant.settings import Settings
 from ingest.cli import main as ingest_main
 from ingest.pipeline import build_chunks

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from assistant.llm import UNAVAILABLE_NOTICE, UNVERIFIED_NOTICE
+from assistant.compose.llm import UNAVAILABLE_NOTICE, UNVERIFIED_NOTICE
+from assistant.language.sentences import markers_of, split_sentences, strip_markers
 from assistant.settings import Settings
-from assistant.store import AnswerStore
-from assistant.support import markers_of, split_sentences, strip_markers
 from assistant.types import Answer
 from tests.unit.test_llm_server import SCRIPTS, SECRET, Reply, ScriptedLLM, echo, echo_plus
+from ui.store import AnswerStore
 
 pytestmark = pytest.mark.integration
 

@@ -7,10 +7,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from assistant.compose import ExtractiveComposer
-from assistant.core import Assistant
+from assistant.compose.extractive import ExtractiveComposer
 from assistant.disclaimer import DISCLAIMER
-from assistant.retrieval import HybridSearch
+from assistant.pipeline import Assistant
+from assistant.retrieval.search import HybridSearch
 from assistant.settings import Settings
 from assistant.types import STATUSES, Answer, Chunk
 from tests.fakes import KeywordEmbeddings
@@ -74,10 +74,7 @@ def fake_assistant(settings: Settings | None = None) -> Assistant:
         return sorted(scored, key=lambda item: -item[1])[:k]
 
     search = HybridSearch(chunks, dense, embeddings.embed_query)
-    composer = ExtractiveComposer(
-        embeddings.embed_documents, idf=search.lexical.idf, unseen_idf=search.lexical.unseen_idf,
-        min_cosine=0.1,
-    )
+    composer = ExtractiveComposer(embeddings.embed_documents, search.vocabulary, min_cosine=0.1)
     return Assistant(search, composer, settings or Settings(top_k=3), corpus_version="fake-v1")
 
 

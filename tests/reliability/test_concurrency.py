@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 
-import assistant.retrieval as retrieval
-from assistant.core import Assistant
-from assistant.store import MAX_COMMENT_CHARS, AnswerStore
+from assistant.pipeline import Assistant
 from assistant.types import Answer
 from tests.reliability.helpers import HOSTILE, fake_assistant
+from ui.store import MAX_COMMENT_CHARS, AnswerStore
 
 THREADS = 16
 CALLS = 50
@@ -86,7 +85,7 @@ def test_shared_real_assistant_gives_the_sequential_answers(
     assert len(asks) == CALLS
     sequential = {key: _comparable(real_assistant.ask(key[0], (), key[1])) for key in asks}
     # A tiny query-vector cache: every thread evicts and refills it all the time.
-    monkeypatch.setattr(retrieval, "_VECTOR_CACHE", 4)
+    monkeypatch.setattr(real_assistant._search.vector, "size", 4)
     started = time.perf_counter()
     concurrent, errors = _hammer(real_assistant, asks)
     seconds = time.perf_counter() - started

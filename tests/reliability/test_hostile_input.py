@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant import cli
-from assistant.core import Assistant
 from assistant.errors import InvalidQuestion
+from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from tests.reliability.helpers import FAKE_TEXTS, HOSTILE, check_answer, fake_assistant
 

@@ -20,9 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st_h
 from streamlit.testing.v1 import AppTest
 
-from assistant.core import Assistant
+from assistant.pipeline import Assistant
 from assistant.settings import Settings
-from assistant.store import MAX_COMMENT_CHARS, AnswerStore
 from tests.conftest import free_port
 from tests.reliability.helpers import (
     HOSTILE,
@@ -32,6 +31,7 @@ from tests.reliability.helpers import (
     check_answer,
     fake_assistant,
 )
+from ui.store import MAX_COMMENT_CHARS, AnswerStore
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `ui` lives next to app.py, outside the installed packages

@@ -16,10 +16,10 @@ from streamlit.testing.v1.element_tree import Block, Element, Error, Info, Warni
 
 from assistant.disclaimer import DISCLAIMER
 from assistant.errors import IndexNotReady
-from assistant.render import REVIEW_BADGE, escape_markdown
 from assistant.settings import Settings
-from assistant.store import DB_FILENAME, AnswerStore
 from assistant.types import Answer, Candidate, Chunk, Citation, DocumentView
+from ui.render import REVIEW_BADGE, escape_markdown
+from ui.store import DB_FILENAME, AnswerStore
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `ui` lives next to app.py, outside the installed packages
@@ -467,7 +467,7 @@ def test_unexpected_errors_show_a_message_not_a_traceback(
 
 
 class _Stream:
-    """Like assistant.llm.AnswerStream: pieces of verified text, then the final Answer."""
+    """Like assistant.compose.stream.AnswerStream: pieces of verified text, then the final Answer."""
 
     def __init__(self, pieces: list[str], answer: Answer) -> None:
         self._pieces = pieces

@@ -197,33 +197,17 @@ def test_growth_compares_smallest_and_largest_size() -> None:
 
 
 
-class _Corrector:
-    def __init__(self) -> None:
-        import functools
-
-        self._nearest = functools.lru_cache(maxsize=8)(str.upper)
-
-
-class _Search:
-    def __init__(self) -> None:
-        self._vectors = {"query": [1.0]}
-        self.corrector = _Corrector()
-
-
 def test_forget_search_caches_clears_vectors_and_corrections() -> None:
+    from assistant.retrieval.search import HybridSearch
+    from assistant.types import Chunk
     from bench.latency import forget_search_caches
+    from tests.fakes import KeywordEmbeddings
 
-    search = _Search()
-    search.corrector._nearest("word")
+    embeddings = KeywordEmbeddings()
+    chunk = Chunk("d:1", "d", "Shockwave therapy helps tendinopathy.", "S", 0, 10)
+    search = HybridSearch([chunk], lambda vector, k: [("d:1", 1.0)], embeddings.embed_query)
+    search.search("shockwave tendinopaty", 1)
+    assert search.corrector.nearest._nearest.cache_info().currsize > 0
     forget_search_caches(search)
-    assert search._vectors == {}
-    assert search.corrector._nearest.cache_info().currsize == 0
-
-
-def test_forget_search_caches_fails_loudly_when_the_caches_move() -> None:
-    from bench.latency import forget_search_caches
-
-    search = _Search()
-    del search.corrector._nearest
-    with pytest.raises(RuntimeError, match="moved"):
-        forget_search_caches(search)
+    assert search.vector._vectors == {}
+    assert search.corrector.nearest._nearest.cache_info().currsize == 0

@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 from assistant.disclaimer import DISCLAIMER
-from assistant.support import conveys
 from assistant.types import Answer, Candidate, Citation
 from evals.cli import main
 from evals.html import render_html
+from evals.matcher import conveys
 from evals.metrics import METRICS, MetricContext
 from evals.models import EvalCase, load_cases
 from evals.report import build_report, compare, format_comparison, format_table

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.support import conveys, support
+from assistant.triage.safety import RULES_PATH
+from evals.matcher import conveys, support
 from evals.models import EvalCase, EvalCaseError, default_cases_dir, load_cases
 
 CHECKLIST = Path(__file__).resolve().parents[2] / "evals" / "guideline_statements.yaml"
@@ -119,10 +120,7 @@ def test_each_safety_rule_has_two_urgent_cases(cases: list[EvalCase]) -> None:
 
 
 def test_safety_rule_ids_exist_in_the_rules_file(cases: list[EvalCase]) -> None:
-    rules_file = Path(__file__).resolve().parents[2] / "assistant" / "safety_rules.yaml"
-    if not rules_file.exists():
-        pytest.skip("the safety rules are not there yet")
-    text = rules_file.read_text(encoding="utf-8")
+    text = RULES_PATH.read_text(encoding="utf-8")
     for rule in RULES:
         assert f"id: {rule}" in text, rule
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.factory import CORPUS_VERSION_KEY, chroma_client, open_collection
+from assistant.index.chroma import CORPUS_VERSION_KEY, chroma_client, open_collection
 from assistant.settings import Settings
 from ingest.index import sync
 from ingest.pipeline import build_chunks
@@ -128,7 +128,7 @@ def test_rebuild_reembeds_everything(settings: Settings) -> None:
 
 
 def test_collections_are_read_in_pages(settings: Settings) -> None:
-    from assistant.factory import read_collection
+    from assistant.index.chroma import read_collection
 
     _, collection = _ingest(settings, KeywordEmbeddings())
     whole = collection.get(include=["documents"])

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import StoreError
-from assistant.factory import CORPUS_VERSION_KEY, chroma_client, open_collection
+from assistant.index.chroma import CORPUS_VERSION_KEY, chroma_client, open_collection
 from assistant.settings import Settings
 from ingest.index import sync
 from ingest.lock import ingest_lock, lock_path

@@ -6,21 +6,19 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.compose import Composition
-from assistant.errors import ServerUnavailable
-from assistant.llm import (
+from assistant.compose.extractive import Composition
+from assistant.compose.llm import (
     UNAVAILABLE_NOTICE,
     UNVERIFIED_NOTICE,
-    AnswerStream,
     LLMComposer,
     Messages,
     build_messages,
-    drain,
     redact,
 )
-from assistant.retrieval import Hit
-from assistant.types import Answer, Chunk, Citation
-from assistant.verify import Passage, verify
+from assistant.compose.stream import AnswerStream, drain
+from assistant.compose.verify import Passage, verify
+from assistant.errors import ServerUnavailable
+from assistant.types import Answer, Chunk, Citation, Hit
 
 SITTING = (
     "The tendon lies close to the ischial tuberosity beneath the gluteal muscles. This makes it "
@@ -179,9 +177,6 @@ def _citation(marker: int, hit: Hit) -> Citation:
 EXTRACTIVE = Composition(
     text="Here is what the guidance says:\n\nSitting itself aggravates symptoms. [1]",
     citations=[_citation(1, HITS[0]), _citation(2, HITS[1])],
-    best_cosine=0.6,
-    best_overlap=0.5,
-    used=[],
 )
 GOOD = (
     "Surgery has good long-term outcomes [2]. "

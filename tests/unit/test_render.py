@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from assistant.render import (
+from assistant.types import Answer, Citation
+from ui.render import (
     REVIEW_BADGE,
     conversation_markdown,
     escape_markdown,
@@ -14,7 +15,6 @@ from assistant.render import (
     passage_markdown,
     review_label,
 )
-from assistant.types import Answer, Citation
 
 
 def _unescape(markdown: str) -> str:

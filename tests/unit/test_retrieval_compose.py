@@ -6,19 +6,14 @@ import math
 
 import pytest
 
-from assistant.compose import LEAD_INS, ExtractiveComposer
-from assistant.core import Assistant, _retrieval_query
+from assistant.compose.extractive import LEAD_INS, ExtractiveComposer
 from assistant.disclaimer import DISCLAIMER
 from assistant.errors import InvalidQuestion
-from assistant.retrieval import (
-    HybridSearch,
-    PHTRetriever,
-    QueryCorrector,
-    QueryExpansions,
-    document_to_hit,
-    hit_to_document,
-    search_terms,
-)
+from assistant.language.tokens import terms as search_terms
+from assistant.pipeline import Assistant
+from assistant.retrieval.query import QueryCorrector, QueryExpansions, retrieval_query
+from assistant.retrieval.retriever import PHTRetriever
+from assistant.retrieval.search import HybridSearch
 from assistant.settings import Settings
 from assistant.types import Chunk
 from tests.fakes import KeywordEmbeddings
@@ -37,7 +32,8 @@ def _chunks() -> list[Chunk]:
     return [
         Chunk(chunk_id=f"doc:{i}", doc_id="doc", text=text, section=section, start=i * 100,
               end=i * 100 + len(text), kind="paragraph",
-              metadata={"title": "Test doc", "publisher": "Tester", "review_status": "x"})
+              metadata={"title": "Test doc", "publisher": "Tester", "review_status": "x",
+                        "topics": "sitting\nshockwave therapy\nrecovery time"})
         for i, (section, text) in enumerate(TEXTS)
     ]
 
@@ -59,10 +55,7 @@ def assistant() -> Assistant:
     embeddings = KeywordEmbeddings()
     chunks = _chunks()
     search = HybridSearch(chunks, _dense(embeddings, chunks), embeddings.embed_query)
-    composer = ExtractiveComposer(
-        embeddings.embed_documents, idf=search.lexical.idf, unseen_idf=search.lexical.unseen_idf,
-        min_cosine=0.1,
-    )
+    composer = ExtractiveComposer(embeddings.embed_documents, search.vocabulary, min_cosine=0.1)
     return Assistant(search, composer, Settings(top_k=3), corpus_version="v1")
 
 
@@ -104,14 +97,16 @@ def test_near_duplicates_are_removed() -> None:
     assert texts.count(chunks[1].text) == 1
 
 
-def test_langchain_retriever_round_trips_hits(assistant: Assistant) -> None:
+def test_langchain_retriever_gives_the_search_hits_as_documents(assistant: Assistant) -> None:
     retriever = assistant.retriever
     assert isinstance(retriever, PHTRetriever)
     documents = retriever.invoke("stretching")
+    hits = retriever.search.search("stretching", retriever.k)
+    assert [d.id for d in documents] == [h.chunk.chunk_id for h in hits]
+    assert documents[0].id == "doc:3"
     assert documents[0].metadata["section"] == "Loading"
-    hit = document_to_hit(documents[0])
-    assert hit.chunk.chunk_id == documents[0].id == "doc:3"
-    assert document_to_hit(hit_to_document(hit)) == hit
+    assert documents[0].page_content == hits[0].chunk.text
+    assert documents[0].metadata["fused"] == hits[0].fused
 
 
 def test_answer_quotes_the_corpus_and_cites_it(assistant: Assistant) -> None:
@@ -130,11 +125,11 @@ def test_answer_quotes_the_corpus_and_cites_it(assistant: Assistant) -> None:
 
 def test_anaphora_brings_its_antecedent(assistant: Assistant) -> None:
     hits = assistant._search.search("sitting", 3)
-    scored = assistant._composer.score("sitting", [1.0] * 15, hits)
+    scored = assistant._composer.extractive.score("sitting", [1.0] * 15, hits)
     this = next(s for s in scored if s.unit.text.startswith("This makes"))
     # Put "This makes sitting painful." first: alone it would dangle.
     ranked = [this, *[s for s in scored if s is not this]]
-    texts = [s.unit.text for s in assistant._composer.select(ranked, "patient")]
+    texts = [s.unit.text for s in assistant._composer.extractive.select(ranked, "patient")]
     assert texts[:2] == [
         "Sitting compresses the tendon against the sit bone.", "This makes sitting painful."
     ]
@@ -172,10 +167,10 @@ def test_unaskable_questions_raise_one_clear_error(assistant: Assistant, questio
 def test_follow_up_carries_the_previous_topic() -> None:
     history = [{"role": "user", "content": "Is shockwave therapy any good?"},
                {"role": "assistant", "content": "..."}]
-    assert "shockwave" in _retrieval_query("how long after that?", history)
+    assert "shockwave" in retrieval_query("how long after that?", history)
     long_new_question = "Why does sitting on hard chairs at work make my buttock pain worse?"
-    assert _retrieval_query(long_new_question, history) == long_new_question
-    assert _retrieval_query("what about that?", []) == "what about that?"
+    assert retrieval_query(long_new_question, history) == long_new_question
+    assert retrieval_query("what about that?", []) == "what about that?"
 
 
 def test_clinician_answers_use_a_list(assistant: Assistant) -> None:
@@ -189,3 +184,36 @@ def test_documents_view_orders_chunks(assistant: Assistant) -> None:
     (view,) = assistant.documents()
     assert view.doc_id == "doc" and view.metadata["title"] == "Test doc"
     assert [c.start for c in view.chunks] == sorted(c.start for c in view.chunks)
+
+
+def test_a_red_flag_many_turns_ago_still_makes_the_answer_urgent(assistant: Assistant) -> None:
+    history = [{"role": "user", "content": "I have numbness in my saddle area"}]
+    for n in range(12):
+        history += [
+            {"role": "assistant", "content": "Please seek urgent care."},
+            {"role": "user", "content": f"Does sitting hurt the tendon, question {n}?"},
+        ]
+    answer = assistant.ask("Is stretching good for it?", history)
+    assert answer.status == "urgent"
+    assert answer.rule_id == "cauda-equina"
+
+
+def test_what_the_corpus_covers_comes_from_the_documents_topics(assistant: Assistant) -> None:
+    answer = assistant.ask("Does kombucha help tendon pain?")
+    assert answer.status == "not_covered"
+    assert answer.answer.endswith("It covers sitting, shockwave therapy and recovery time.")
+
+
+def test_answer_length_comes_from_settings(assistant: Assistant) -> None:
+    embeddings = KeywordEmbeddings()
+    chunks = _chunks()
+    search = HybridSearch(chunks, _dense(embeddings, chunks), embeddings.embed_query)
+    settings = Settings(top_k=3, answer_sentences=1)
+    composer = ExtractiveComposer(
+        embeddings.embed_documents, search.vocabulary, min_cosine=0.1,
+        patient_sentences=settings.answer_sentences,
+    )  # fmt: skip
+    short = Assistant(search, composer, settings, corpus_version="v1")
+    question = "Tell me about the tendon"
+    assert assistant.ask(question).answer.count("[") == 2
+    assert short.ask(question).answer.count("[") == 1

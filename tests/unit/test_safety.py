@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import PHTError, RulesError
-from assistant.safety import SafetyGate, SafetyRule, load_rules
+from assistant.triage.safety import SafetyGate, SafetyRule, load_rules
 
 RULES = load_rules()
 GATE = SafetyGate(RULES)
@@ -31,12 +31,6 @@ def test_required_rules_exist_and_crisis_comes_first() -> None:
     assert RULES[0].id == "crisis-self-harm"
     # Cauda equina is the most time-critical symptom rule and must win ties after crisis.
     assert RULES[1].id == "cauda-equina"
-
-
-@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
-def test_each_rule_has_at_least_four_examples_each_way(rule: SafetyRule) -> None:
-    assert len(rule.positive_examples) >= 4
-    assert len(rule.negative_examples) >= 4
 
 
 @pytest.mark.parametrize(("rule_id", "question"), _examples("positive_examples"))

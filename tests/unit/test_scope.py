@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import RulesError
-from assistant.scope import ScopeClassifier, classify_scope, load_scope_terms
+from assistant.triage.scope import (
+    RULES_PATH,
+    ScopeClassifier,
+    classify_scope,
+    load_scope_terms,
+)
 
 IN_SCOPE = [
     "Why does sitting make my buttock pain worse?",
@@ -166,7 +171,7 @@ def test_empty_words_are_out_of_scope() -> None:
 
 
 def test_vocabulary_file_is_strict(tmp_path: Path) -> None:
-    packaged = Path(__file__).parents[2] / "assistant" / "scope_terms.yaml"
+    packaged = RULES_PATH
     text = packaged.read_text(encoding="utf-8")
     bad = tmp_path / "scope_terms.yaml"
     bad.write_text(text + "\nsurprise: 1\n", encoding="utf-8")
@@ -178,7 +183,7 @@ def test_vocabulary_file_is_strict(tmp_path: Path) -> None:
 
 
 def test_classifier_can_be_built_from_a_file(tmp_path: Path) -> None:
-    packaged = Path(__file__).parents[2] / "assistant" / "scope_terms.yaml"
+    packaged = RULES_PATH
     custom = tmp_path / "scope_terms.yaml"
     custom.write_text(
         packaged.read_text(encoding="utf-8").replace("- '\\bpht\\b'", "- '\\bpht\\b|\\bwidget\\b'"),

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from assistant.settings import Settings
-from assistant.store import DB_FILENAME, MAX_COMMENT_CHARS, AnswerStore, StoreError, export_csv
 from assistant.types import Answer, Citation
+from ui.store import DB_FILENAME, MAX_COMMENT_CHARS, AnswerStore, StoreError, export_csv
 
 
 def _answer(question: str = "Why does sitting hurt?", status: str = "answered") -> Answer:

@@ -1,0 +1,1 @@
+"""Composing the answer: extractive (default), LLM rewrite, verification, streaming."""

@@ -1,0 +1,278 @@
+"""The extractive composer: the best corpus sentences for a question, each with its [n] marker.
+
+Apart from the fixed lead-in phrases below, every sentence of an answer is the corpus's own text
+(reference markers removed); a table row is rendered from its own cells (the chunk's `display`).
+Nothing here invents a word of medical content.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.language.sentences import sentence_spans
+from assistant.language.tokens import terms
+from assistant.retrieval.lexical import Vocabulary
+from assistant.types import Chunk, Citation, Hit
+
+__all__ = [
+    "Unit",
+    "ScoredUnit",
+    "Composition",
+    "ExtractiveComposer",
+    "LEAD_INS",
+    "citation_for",
+    "units_of",
+]
+
+EmbedTexts = Callable[[list[str]], list[list[float]]]
+
+LEAD_INS = {
+    "patient": "Here is what the guidance says:",
+    "clinician": "From the curated sources:",
+    "not_covered_context": "What the guidance does say on this topic:",
+}
+"""Fixed phrases the composer may add; everything else in an answer is corpus text."""
+
+OVERLAP_WEIGHT = 0.3
+"""How much naming the question's specific words adds to a sentence's cosine."""
+RANK_PRIOR = 0.05
+"""A small bonus for sentences of better-ranked passages (divided by 1 + the passage's rank)."""
+LOW_INFORMATION_PENALTY = 0.1
+"""Sign-off sentences ("In conclusion", "For more information") rarely answer anything."""
+NAMES_TOPIC_OVERLAP = 0.5
+"""A sentence with at least this share of the question's specific words names its topic."""
+OFF_TOPIC_MARGIN = 0.03
+"""When the best sentence names the topic, one that does not must be this close in cosine."""
+REPEAT_SHARE = 0.8
+"""Two sentences sharing this share of the shorter one's terms say the same thing."""
+MIN_COSINE = 0.25
+"""Below this cosine a sentence passes only when it names what was asked about."""
+RELATIVE_FLOOR = 0.72
+"""A patient answer keeps sentences scoring at least this share of the best one's score."""
+CLINICIAN_FLOOR = 0.6
+"""Clinicians get more detail: a lower share of the best score still counts."""
+
+_ANAPHORA = re.compile(r"^(This|These|That|Those|It|They|Such|Its|Their)\b")
+_LOW_INFORMATION = re.compile(r"^(In conclusion|For more information|If you are struggling)\b")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence of a retrieved chunk (a whole table row counts as one)."""
+
+    text: str
+    """What the answer says: the sentence, or the row's plain rendering."""
+    passage_text: str
+    """The span of the chunk text it comes from (highlighted in the sources)."""
+    hit_index: int
+    position: int
+
+
+@dataclass(frozen=True)
+class ScoredUnit:
+    """A unit with its relevance to the question."""
+
+    unit: Unit
+    score: float
+    cosine: float
+    overlap: float
+
+
+@dataclass(frozen=True)
+class Composition:
+    """The composed answer text and its citations, in marker order."""
+
+    text: str
+    citations: list[Citation]
+
+
+def _units(hits: Sequence[Hit]) -> list[Unit]:
+    units: list[Unit] = []
+    for index, hit in enumerate(hits):
+        chunk = hit.chunk
+        display = str(chunk.metadata.get("display", "") or "")
+        if chunk.kind == "table_row" and display:
+            units.append(Unit(display, chunk.text, index, 0))
+            continue
+        for position, (s, e) in enumerate(sentence_spans(chunk.text)):
+            units.append(Unit(chunk.text[s:e], chunk.text[s:e], index, position))
+    return units
+
+
+def units_of(chunks: Sequence[Chunk]) -> list[Unit]:
+    """Return the sentence units of some chunks (for warming the sentence cache)."""
+    return _units([Hit(chunk=chunk, fused=0.0) for chunk in chunks])
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    na = math.sqrt(sum(x * x for x in a))
+    nb = math.sqrt(sum(y * y for y in b))
+    return dot / (na * nb) if na and nb else 0.0
+
+
+def citation_for(marker: int, hit: Hit, highlights: list[str]) -> Citation:
+    """Return the Citation of a retrieved chunk, with its manifest metadata."""
+    meta = hit.chunk.metadata
+    return Citation(
+        marker=marker,
+        chunk_id=hit.chunk.chunk_id,
+        doc_id=hit.chunk.doc_id,
+        title=str(meta.get("title", "")),
+        section=hit.chunk.section,
+        publisher=str(meta.get("publisher", "")),
+        source=str(meta.get("source", "")),
+        text=hit.chunk.text,
+        score=round(hit.dense, 4),
+        date=str(meta.get("doc_stated_date", "") or meta.get("date", "")),
+        review_status=str(meta.get("review_status", "")),
+        kind=str(meta.get("kind", "")),
+        audience=str(meta.get("audience", "")),
+        refs=list(hit.chunk.refs),
+        highlights=highlights,
+        start=hit.chunk.start,
+        end=hit.chunk.end,
+    )
+
+
+class ExtractiveComposer:
+    """Chooses and orders corpus sentences for a question; embeddings are cached per sentence."""
+
+    def __init__(
+        self,
+        embed_texts: EmbedTexts,
+        vocabulary: Vocabulary,
+        *,
+        patient_words: int = 150,
+        patient_sentences: int = 4,
+        clinician_sentences: int = 8,
+        min_cosine: float = MIN_COSINE,
+        relative_floor: float = RELATIVE_FLOOR,
+        clinician_floor: float = CLINICIAN_FLOOR,
+    ) -> None:
+        self._embed_texts = embed_texts
+        self.vocabulary = vocabulary
+        self._cache: dict[str, list[float]] = {}
+        self.patient_words = patient_words
+        self.patient_sentences = patient_sentences
+        self.clinician_sentences = clinician_sentences
+        self.min_cosine = min_cosine
+        self.relative_floor = relative_floor
+        self.clinician_floor = clinician_floor
+
+    def warm(self, texts: Sequence[str]) -> None:
+        """Embed and cache sentences ahead of the first question."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        vectors = self._embed_texts(missing) if missing else []
+        for text, vector in zip(missing, vectors, strict=True):
+            self._cache[text] = vector
+
+    def score(
+        self, question: str, vector: Sequence[float], hits: Sequence[Hit]
+    ) -> list[ScoredUnit]:
+        """Return every unit of the hits scored against the question, best first."""
+        units = _units(hits)
+        self.warm([u.text for u in units])
+        weights = self.vocabulary.term_weights(question)
+        total = sum(weights.values())
+        scored: list[ScoredUnit] = []
+        for unit in units:
+            cosine = _cosine(vector, self._cache[unit.text])
+            found = set(terms(unit.text))
+            # Share of the question's specific words (weighted by rarity) the unit contains.
+            overlap = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
+            rank_prior = RANK_PRIOR / (1 + unit.hit_index)
+            penalty = LOW_INFORMATION_PENALTY if _LOW_INFORMATION.match(unit.text) else 0.0
+            value = cosine + OVERLAP_WEIGHT * overlap + rank_prior - penalty
+            scored.append(ScoredUnit(unit, value, cosine, overlap))
+        scored.sort(key=lambda s: s.score, reverse=True)
+        return scored
+
+    def select(self, scored: Sequence[ScoredUnit], audience: str) -> list[ScoredUnit]:
+        """Return the units worth saying, repeats dropped, within the audience's length."""
+        if not scored:
+            return []
+        limit = self.clinician_sentences if audience == "clinician" else self.patient_sentences
+        best = scored[0].score
+        floor = self.clinician_floor if audience == "clinician" else self.relative_floor
+        chosen: list[ScoredUnit] = []
+        words = 0
+        by_place = {(s.unit.hit_index, s.unit.position): s for s in scored}
+        for candidate in scored:
+            if len(chosen) >= limit:
+                break
+            if candidate.score < best * floor:
+                continue
+            # Low similarity passes only when the sentence names what was asked about.
+            if candidate.cosine < self.min_cosine and candidate.overlap < NAMES_TOPIC_OVERLAP:
+                continue
+            # When some sentence names what was asked about, the others must name it too.
+            if (
+                scored[0].overlap >= NAMES_TOPIC_OVERLAP
+                and candidate.overlap == 0
+                and candidate.cosine < scored[0].cosine - OFF_TOPIC_MARGIN
+            ):
+                continue
+            group = [candidate]
+            if _ANAPHORA.match(candidate.unit.text) and candidate.unit.position > 0:
+                before = by_place.get((candidate.unit.hit_index, candidate.unit.position - 1))
+                if before is not None and before not in chosen:
+                    group.insert(0, before)
+            if any(_repeats(g.unit.text, c.unit.text) for g in group for c in chosen):
+                continue
+            extra = sum(len(g.unit.text.split()) for g in group)
+            if audience != "clinician" and chosen and words + extra > self.patient_words:
+                continue
+            chosen.extend(g for g in group if g not in chosen)
+            words += extra
+        return chosen
+
+    def compose(
+        self,
+        hits: Sequence[Hit],
+        chosen: Sequence[ScoredUnit],
+        *,
+        lead_in: str,
+        audience: str,
+        first_marker: int = 1,
+    ) -> Composition:
+        """Return the answer text for the chosen units, with citations in marker order."""
+        # Order: chunks by their best chosen unit; inside a chunk, document order.
+        best_of: dict[int, float] = {}
+        for s in chosen:
+            best_of[s.unit.hit_index] = max(best_of.get(s.unit.hit_index, -1.0), s.score)
+        ordered = sorted(chosen, key=lambda s: (-best_of[s.unit.hit_index], s.unit.position))
+        markers: dict[int, int] = {}
+        highlights: dict[int, list[str]] = {}
+        sentences: list[str] = []
+        for s in ordered:
+            index = s.unit.hit_index
+            if index not in markers:
+                markers[index] = first_marker + len(markers)
+            highlights.setdefault(index, []).append(s.unit.passage_text)
+            sentences.append(f"{_as_sentence(s.unit.text)} [{markers[index]}]")
+        citations = [
+            citation_for(marker, hits[index], highlights[index])
+            for index, marker in sorted(markers.items(), key=lambda item: item[1])
+        ]
+        if audience == "clinician":
+            body = "\n".join(f"- {sentence}" for sentence in sentences)
+        else:
+            body = " ".join(sentences)
+        text = f"{lead_in}\n\n{body}" if lead_in else body
+        return Composition(text=text, citations=citations)
+
+
+def _as_sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _repeats(a: str, b: str) -> bool:
+    sa, sb = set(terms(a)), set(terms(b))
+    if not sa or not sb:
+        return False
+    return len(sa & sb) / min(len(sa), len(sb)) >= REPEAT_SHARE

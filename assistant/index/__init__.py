@@ -1,0 +1,1 @@
+"""The index: the embedding model and the Chroma store (ingest and the assistant both use these)."""

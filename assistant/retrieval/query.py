@@ -1,0 +1,113 @@
+"""What is searched for a question: typos corrected, patient words expanded, follow-ups joined.
+
+The query is for retrieval only; the answer still quotes the corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from assistant.language.lexicon import lexicon
+from assistant.language.turns import is_follow_up, user_turns
+from assistant.language.typos import NearestWord
+from assistant.retrieval.lexical import Vocabulary
+from assistant.types import Chunk, History
+
+__all__ = [
+    "TYPO_CUTOFF",
+    "SHORT_QUESTION_WORDS",
+    "QueryCorrector",
+    "QueryExpansions",
+    "QueryPreparer",
+    "retrieval_query",
+]
+
+TYPO_CUTOFF = 0.84
+"""difflib ratio from which a query word counts as a misspelling of a corpus word."""
+SHORT_QUESTION_WORDS = 6
+"""A question with at most this many words of 3+ letters leans on the one before it."""
+_CONDITION = re.compile(
+    r"\b(?:(?:my|the|a|this|with|for|of|about)\s+)?(?:proximal\s+)?hamstrings?\s+"
+    r"(?:tendin|tendon|tendonopath)\w*|\bPHT\b",
+    re.IGNORECASE,
+)
+
+
+class QueryCorrector:
+    """Corrects misspelt query words to the nearest word of the corpus vocabulary."""
+
+    def __init__(self, vocabulary: set[str], cutoff: float = TYPO_CUTOFF) -> None:
+        self.nearest = NearestWord(vocabulary, cutoff)
+        self.vocabulary = self.nearest.vocabulary
+
+    def correct_word(self, word: str) -> str:
+        """Return `word`, or the corpus word it is most likely a misspelling of."""
+        lower = word.lower()
+        if lower in self.vocabulary or not lower.isalpha():
+            return word
+        return self.nearest(lower) or word
+
+    def correct(self, text: str) -> str:
+        """Return `text` with each misspelt word replaced."""
+        return re.sub(r"[A-Za-z]+", lambda m: self.correct_word(m.group(0)), text)
+
+
+class QueryExpansions:
+    """Patient words mapped to the words the guidance uses ("operation" -> "surgery")."""
+
+    def __init__(self, mapping: Mapping[str, str]) -> None:
+        self._patterns = [
+            (re.compile(rf"\b{re.escape(phrase)}(?:s|es)?\b", re.IGNORECASE), extra)
+            for phrase, extra in sorted(mapping.items(), key=lambda item: -len(item[0]))
+        ]
+
+    @classmethod
+    def load(cls) -> QueryExpansions:
+        """Return the packaged expansions (language/lexicon/query_expansions.yaml)."""
+        return cls(lexicon().query_expansions)
+
+    def extra_terms(self, query: str) -> str:
+        """Return " " + the guidance's words for the patient words in `query` (or "")."""
+        extra = [words for pattern, words in self._patterns if pattern.search(query)]
+        return (" " + " ".join(extra)) if extra else ""
+
+
+class QueryPreparer:
+    """Turns a question into the text that is searched (and scored against sentences)."""
+
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        vocabulary: Vocabulary,
+        expansions: QueryExpansions | None = None,
+    ) -> None:
+        words = {w.lower() for c in chunks for w in re.findall(r"[A-Za-z]+", c.text)}
+        self.corrector = QueryCorrector(words | lexicon().domain_words)
+        self.expansions = expansions or QueryExpansions.load()
+        self._vocabulary = vocabulary
+
+    def __call__(self, query: str) -> str:
+        """Return the query as it is searched: typos corrected, patient words expanded."""
+        corrected = self.corrector.correct(query)
+        # Expansions see the words as typed too: "operation" must not be "corrected" first.
+        extra = self.expansions.extra_terms(query) or self.expansions.extra_terms(corrected)
+        # Every passage is about the condition: naming it tells retrieval nothing, and it pulls
+        # the query towards generic sentences. Keep it only when it is all the question says.
+        focused = _CONDITION.sub(" ", corrected)
+        if focused != corrected and self._vocabulary.names_something(
+            focused + extra, known_only=True
+        ):
+            corrected = re.sub(r"\s+", " ", focused).strip()
+        return corrected + extra
+
+
+def retrieval_query(question: str, history: History) -> str:
+    """Return the text to retrieve with: follow-ups carry the previous user question along."""
+    previous = user_turns(history)
+    if not previous:
+        return question
+    short = len(re.findall(r"[A-Za-z]{3,}", question)) <= SHORT_QUESTION_WORDS
+    if short or is_follow_up(question):
+        return f"{question} {previous[-1]}"
+    return question

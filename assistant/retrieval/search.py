@@ -1,0 +1,78 @@
+"""The retrieval stage: `HybridSearch` over one index, and `retrieve` -> `Retrieved`.
+
+The BM25 index is built once per index (from the chunks stored in Chroma), never per query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.retrieval.dense import DenseSearch, QueryVectors
+from assistant.retrieval.fusion import fuse
+from assistant.retrieval.lexical import LexicalIndex, Vocabulary
+from assistant.retrieval.query import QueryExpansions, QueryPreparer, retrieval_query
+from assistant.types import Chunk, Hit, Request
+
+__all__ = ["CANDIDATES", "HybridSearch", "Retrieved", "retrieve"]
+
+CANDIDATES = 20
+"""Passages each ranking contributes to fusion: enough that a passage ranked low by one and
+high by the other still gets in."""
+
+
+class HybridSearch:
+    """Dense + BM25 search fused by reciprocal rank, near-duplicates removed."""
+
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        dense: DenseSearch,
+        embed_query: Callable[[str], list[float]],
+        candidates: int = CANDIDATES,
+        expansions: QueryExpansions | None = None,
+    ) -> None:
+        self.chunks = list(chunks)
+        self._by_id = {chunk.chunk_id: i for i, chunk in enumerate(self.chunks)}
+        self.lexical = LexicalIndex(self.chunks)
+        self.vocabulary: Vocabulary = self.lexical.words()
+        self.prepare = QueryPreparer(self.chunks, self.vocabulary, expansions)
+        self.corrector = self.prepare.corrector
+        self.vector = QueryVectors(embed_query)
+        self._dense = dense
+        self._candidates = candidates
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        """Return the top `k` fused hits for `query`."""
+        prepared = self.prepare(query)
+        n = min(self._candidates, len(self.chunks))
+        dense = self._dense(self.vector(prepared), n)
+        lexical = self.lexical.search(prepared, n)
+        return fuse(self.chunks, self._by_id, dense, lexical, k)
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """What retrieval hands to the composer: the passages, and what to score sentences with."""
+
+    hits: list[Hit]
+    focus: str
+    """The prepared text whose words a sentence should share (term overlap)."""
+    vector: list[float]
+    """The embedding of the searched query (sentence cosine)."""
+
+
+def retrieve(search: HybridSearch, request: Request, query: str, k: int) -> Retrieved:
+    """Return the top `k` passages for `query` (the question, or a coverage topic query).
+
+    A follow-up is searched together with the previous user question; its sentences are scored
+    against its own words when it names its own topic ("what about injections?").
+    """
+    searched = retrieval_query(query, request.history)
+    hits = search.search(searched, k)
+    prepared = search.prepare(searched)
+    vector = search.vector(prepared)  # remembered by the search that just ran
+    focus = search.prepare(query)
+    if focus == prepared or not search.vocabulary.names_something(focus):
+        focus = prepared
+    return Retrieved(hits, focus, vector)

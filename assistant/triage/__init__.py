@@ -1,0 +1,1 @@
+"""Decisions before and around retrieval: safety (red flags), scope, coverage."""
