@@ -54,11 +54,10 @@ def clean_question(text: str, max_chars: int) -> str:
     return cleaned
 
 
-_SPACES = re.compile(r"\s+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 
 
 def normalise_for_matching(text: str) -> str:
     """Return text folded for matching: NFKC, lower case, straight apostrophes, single spaces."""
     folded = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
-    return _SPACES.sub(" ", folded).strip()
+    return _WHITESPACE.sub(" ", folded).strip()
