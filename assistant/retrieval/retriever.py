@@ -11,12 +11,12 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from assistant.retrieval.search import HybridSearch
 from assistant.types import Hit
 
-__all__ = ["PHTRetriever", "hit_to_document"]
+__all__ = ["PHTRetriever", "checked_k", "hit_to_document"]
 
 
 class PHTRetriever(BaseRetriever):
@@ -26,11 +26,25 @@ class PHTRetriever(BaseRetriever):
 
     search: HybridSearch
     k: int = 6
+    """Documents per query; `invoke(query, k=n)` overrides it for one call."""
+
+    @field_validator("k", mode="before")
+    @classmethod
+    def _valid_k(cls, value: object) -> int:
+        return checked_k(value)
 
     def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: object = None
     ) -> list[Document]:
-        return [hit_to_document(hit) for hit in self.search.search(query, self.k)]
+        wanted = self.k if k is None else checked_k(k)
+        return [hit_to_document(hit) for hit in self.search.search(query, wanted)]
+
+
+def checked_k(value: object) -> int:
+    """Return `value` as a number of documents (ValueError unless a whole number >= 1)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"k must be a whole number of at least 1, not {value!r}.")
+    return value
 
 
 def hit_to_document(hit: Hit) -> Document:

@@ -44,8 +44,11 @@ class HybridSearch:
 
     def search(self, query: str, k: int) -> list[Hit]:
         """Return the top `k` fused hits for `query`."""
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ValueError(f"k must be a whole number of at least 1, not {k!r}.")
         prepared = self.prepare(query)
-        n = min(self._candidates, len(self.chunks))
+        # Each ranking offers at least k candidates: a pool smaller than k capped k silently.
+        n = min(max(self._candidates, k), len(self.chunks))
         dense = self._dense(self.vector(prepared), n)
         lexical = self.lexical.search(prepared, n)
         return fuse(self.chunks, self._by_id, dense, lexical, k)
