@@ -75,6 +75,10 @@ class Settings:
     """Chunks per embedding batch at ingest; small batches are faster here (PHT_EMBED_BATCH)."""
     max_chunk_tokens: int = 256
     """Upper bound of a chunk in embedding-model tokens; the model truncates beyond 256."""
+    retention_days: int = 30
+    """Days that conversations and logged answers are kept (PHT_RETENTION_DAYS)."""
+    review_password_hash: str | None = None
+    """scrypt hash of the review app's password; never logged (PHT_REVIEW_PASSWORD_HASH)."""
     answer_words: int = 150
     """A patient answer stops adding sentences past this many words (PHT_ANSWER_WORDS)."""
     answer_sentences: int = 4
@@ -105,6 +109,8 @@ class Settings:
             raise ConfigError("PHT_MAX_QUESTION_CHARS must be at least 10.")
         if self.top_k < 1:
             raise ConfigError("PHT_TOP_K must be at least 1.")
+        if self.retention_days < 1:
+            raise ConfigError("PHT_RETENTION_DAYS must be at least 1.")
         if self.max_chunk_tokens > 256:
             raise ConfigError("max_chunk_tokens cannot exceed the model's 256-token window.")
         if min(self.answer_words, self.answer_sentences, self.clinician_sentences) < 1:
@@ -141,6 +147,7 @@ class Settings:
             "PHT_LLM_BASE_URL": "llm_base_url",
             "PHT_LLM_MODEL": "llm_model",
             "PHT_LLM_API_KEY": "llm_api_key",
+            "PHT_REVIEW_PASSWORD_HASH": "review_password_hash",
         }
         for var, field in strings.items():
             if env.get(var):
@@ -149,6 +156,7 @@ class Settings:
             "PHT_CHROMA_PORT": "chroma_port",
             "PHT_MAX_QUESTION_CHARS": "max_question_chars",
             "PHT_TOP_K": "top_k",
+            "PHT_RETENTION_DAYS": "retention_days",
             "PHT_EMBED_BATCH": "embed_batch_size",
             "PHT_MAX_DOCUMENT_BYTES": "max_document_bytes",
             "PHT_MAX_CORPUS_BYTES": "max_corpus_bytes",
@@ -188,7 +196,9 @@ class Settings:
 
     def __repr__(self) -> str:
         # The API key must never reach a log line or an error message.
-        shown = {k: v for k, v in self.__dict__.items() if k != "llm_api_key"}
+        secret = ("llm_api_key", "review_password_hash")
+        shown = {k: v for k, v in self.__dict__.items() if k not in secret}
         shown["llm_api_key"] = "***" if self.llm_api_key else None
+        shown["review_password_hash"] = "***" if self.review_password_hash else None
         inner = ", ".join(f"{k}={v!r}" for k, v in shown.items())
         return f"Settings({inner})"
