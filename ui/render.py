@@ -222,8 +222,16 @@ def conversation_markdown(
     """Return a chat (user turns and assistant Answers) as a Markdown file with its sources.
 
     Each message is {"role": "user", "content": ...} or {"role": "assistant", "answer": Answer}.
+    The disclaimer comes once, at the top (every Answer carries the same one).
     """
     lines = [f"# {title}", ""]
+    disclaimers = [
+        m["answer"].disclaimer
+        for m in messages
+        if isinstance(m.get("answer"), Answer) and m["answer"].disclaimer
+    ]
+    for disclaimer in dict.fromkeys(disclaimers):
+        lines += [f"*{escape_markdown(disclaimer, streamlit=False)}*", ""]
     versions = {
         m["answer"].corpus_version
         for m in messages
@@ -251,5 +259,4 @@ def conversation_markdown(
             lines += ["### Sources", ""]
             for citation in answer.citations:
                 lines += _citation_markdown(citation)
-        lines += [f"*{escape_markdown(answer.disclaimer, streamlit=False)}*", ""]
     return "\n".join(lines).rstrip() + "\n"

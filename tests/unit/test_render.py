@@ -128,4 +128,5 @@ def test_conversation_markdown_has_questions_answers_sources_and_disclaimer() ->
     assert "- **[1] Guide — Sitting**" in markdown
     assert "H2T · 2024-10-06; AI-generated, pending human review" in markdown
     assert "  > Sitting aggravates symptoms.  \n  > Use a cushion." in markdown
-    assert markdown.rstrip().endswith("*Not a diagnosis.*")
+    assert markdown.startswith("# PHT Guide conversation\n\n*Not a diagnosis.*\n")
+    assert markdown.count("Not a diagnosis.") == 1

@@ -1,4 +1,9 @@
-"""Review: recent logged answers with their feedback, filters, one answer in full, CSV export."""
+"""The review app's content: the answer log with feedback, and the offline evaluation reports.
+
+Only review_app.py uses this, after the reviewer's password was checked (ui/review_auth.py).
+Evaluation reports are read from the reports/ folder only: a reviewer picks one of its files,
+never types a path, so the page says nothing about any other file on the server.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,29 @@ import streamlit as st
 
 from assistant.types import STATUSES
 from ui.answer import render_answer
-from ui.core import load_settings, load_store
-from ui.nav import page_setup
 from ui.render import escape_markdown
 from ui.store import AnswerStore, LoggedAnswer, export_csv
 
+__all__ = ["REPORTS_DIR", "render_answers", "render_evaluation", "report_files"]
+
+REPORTS_DIR = Path("reports")
+"""Where `make eval` writes its reports, relative to the app's working folder."""
+
 _LIMITS = (50, 200, 1000)
 _THUMBS = {"up": "thumbs up", "down": "thumbs down"}
+
+
+def report_files(folder: Path = REPORTS_DIR) -> list[Path]:
+    """Return the JSON reports inside `folder`, newest first (links leading outside skipped)."""
+    if not folder.is_dir():
+        return []
+    root = folder.resolve()
+    found = []
+    for path in folder.glob("*.json"):
+        resolved = path.resolve()
+        if resolved.parent == root and resolved.is_file():
+            found.append(path)
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
 
 
 def _table(rows: list[LoggedAnswer]) -> None:
@@ -33,6 +54,7 @@ def _table(rows: list[LoggedAnswer]) -> None:
                 "total ms": row.timings_ms.get("total"),
                 "mode": row.mode,
                 "audience": row.audience,
+                "conversation": row.session_id[:12],
                 "corpus": row.corpus_version,
             }
             for row in rows
@@ -59,10 +81,11 @@ def _detail(rows: list[LoggedAnswer]) -> None:
             thumbs = _THUMBS.get(row.thumbs or "", "")
             comment = escape_markdown(row.comment or "")
             st.markdown(f"**Feedback:** {thumbs} {comment}".rstrip())
-        render_answer({"answer": row.answer()}, clinician=True)
+        render_answer({"answer": row.answer()}, clinician=True, key=f"review-{row.id}")
 
 
-def _answers(store: AnswerStore) -> None:
+def render_answers(store: AnswerStore) -> None:
+    """Show the newest logged answers with filters, a CSV export and one answer in full."""
     if not store.enabled:
         st.info(
             "The answer log is switched off (PHT_ANSWER_LOG=0): nothing is stored, so there is "
@@ -70,8 +93,9 @@ def _answers(store: AnswerStore) -> None:
             icon=":material/info:",
         )
         return
-    st.caption(
-        f"Answers and feedback stored locally in `{store.path}` for quality review, newest first."
+    st.markdown(
+        f"Answers and feedback stored in `{store.path}` for quality review, newest first. "
+        "Conversations are listed by the first characters of their key, never by their link."
     )
     left, middle, right = st.columns([4, 2, 1], vertical_alignment="bottom")
     statuses = left.multiselect("Status", STATUSES, default=list(STATUSES), key="review_status")
@@ -79,7 +103,7 @@ def _answers(store: AnswerStore) -> None:
     limit = right.selectbox("Show", _LIMITS, index=1, key="review_limit")
     rows = store.recent(limit=int(limit), statuses=statuses, negative_only=negative)
     counts = store.counts()
-    st.caption(
+    st.markdown(
         f"Showing {len(rows)} of {counts['answers']} logged answers · "
         f"{counts['feedback']} feedback entries in total"
     )
@@ -102,22 +126,23 @@ def _number(value: Any) -> float | None:
     return round(float(value), 3) if isinstance(value, int | float) else None
 
 
-def _evaluation() -> None:
-    # The report is read as plain JSON (its format is the `pht-eval --out` contract): pages
-    # import nothing from evals/.
-    path = Path(st.text_input("Report", value="reports/eval.json", key="eval_report_path").strip())
-    if not path.is_file():
-        st.info(
-            f"No evaluation report at {escape_markdown(str(path))} yet. Write one with:",
-            icon=":material/info:",
-        )
+def render_evaluation(folder: Path = REPORTS_DIR) -> None:
+    """Summarise one `pht-eval --out` report chosen from the reports/ folder."""
+    # The report is read as plain JSON (its format is the `pht-eval --out` contract): the
+    # review app imports nothing from evals/.
+    files = report_files(folder)
+    if not files:
+        st.info("No evaluation report in reports/ yet. Write one with:", icon=":material/info:")
         st.code("make eval", language="bash")
         return
+    path = st.selectbox(
+        "Report (from reports/)", files, format_func=lambda p: p.name, key="eval_report"
+    )
     try:
         report = json.loads(path.read_text(encoding="utf-8"))
         summary: dict[str, Any] = report["summary"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        st.error(f"{escape_markdown(str(path))} is not a pht-eval report: {exc}")
+        st.error(f"{escape_markdown(path.name)} is not a pht-eval report: {exc}")
         return
     meta = report.get("meta", {})
     passed, total = report.get("passed_cases"), report.get("total_cases")
@@ -127,14 +152,10 @@ def _evaluation() -> None:
     columns[0].metric("Cases passed", f"{passed} / {total}")
     columns[1].metric("Thresholds met", f"{len(checks) - len(failed)} / {len(checks)}")
     columns[2].metric("Mode", str(meta.get("mode", "—")))
-    st.caption(
-        "Written "
-        + escape_markdown(str(meta.get("created", "at an unknown time")))
-        + (
-            f" · corpus {escape_markdown(str(meta['corpus_version']))}"
-            if meta.get("corpus_version")
-            else ""
-        )
+    written = escape_markdown(str(meta.get("created", "at an unknown time")))
+    corpus = meta.get("corpus_version")
+    st.markdown(
+        f"Written {written}" + (f" · corpus {escape_markdown(str(corpus))}" if corpus else "")
     )
     if failed:
         st.warning(
@@ -160,19 +181,3 @@ def _evaluation() -> None:
         ],
         hide_index=True,
     )
-
-
-def main() -> None:
-    """Render the Review page."""
-    page_setup("Review", layout="wide")
-    settings = load_settings()
-    st.title("Review")
-    store = load_store(settings)
-    answers, evaluation = st.tabs(["Answers and feedback", "Offline evaluation"])
-    with answers:
-        _answers(store)
-    with evaluation:
-        _evaluation()
-
-
-main()
