@@ -10,10 +10,12 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test venv ingest eval bench lint browser axe clean help
+.PHONY: run review purge test venv ingest eval bench lint browser axe clean help
 
 help:
 	@echo "make run     start the chat on http://127.0.0.1:$(PHT_PORT) (builds .venv and the index first)"
+	@echo "make review  the review app on http://127.0.0.1:$(PHT_REVIEW_PORT) (needs PHT_REVIEW_PASSWORD_HASH)"
+	@echo "make purge   delete conversations and answers older than PHT_RETENTION_DAYS (30)"
 	@echo "make test    lint, type-check and run every test (unit, integration, server, browser, eval)"
 	@echo "make venv    only build .venv"
 	@echo "make ingest  (re)index corpus/ into Chroma"
@@ -34,9 +36,20 @@ venv: $(STAMP)
 ingest: $(STAMP)
 	$(BIN)/pht-ingest
 
+# ui.serve loads the model and the index before Streamlit prints the URL: the first visitor
+# is answered at once instead of waiting half a minute.
 run: $(STAMP)
 	@$(BIN)/pht-ingest --if-missing
-	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PHT_PORT)
+	$(BIN)/python -m ui.serve --server.address 127.0.0.1 --server.port $(PHT_PORT)
+
+# The review app (answer log, feedback, eval reports): its own server, loopback only, password.
+PHT_REVIEW_PORT ?= 8502
+review: $(STAMP)
+	$(BIN)/streamlit run review_app.py --server.address 127.0.0.1 --server.port $(PHT_REVIEW_PORT)
+
+# Delete conversations and logged answers older than PHT_RETENTION_DAYS (default 30).
+purge: $(STAMP)
+	$(BIN)/python -m ui.conversations purge
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
