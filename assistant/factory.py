@@ -84,6 +84,7 @@ def build_llm_composer(settings: Settings, embeddings: Embeddings | None = None)
     from langchain_openai import ChatOpenAI
     from pydantic import SecretStr
 
+    from assistant.compose.judge import Judge
     from assistant.compose.llm import ChatModelClient, LLMComposer
     from assistant.compose.verify import EmbeddingSimilarity
 
@@ -105,4 +106,5 @@ def build_llm_composer(settings: Settings, embeddings: Embeddings | None = None)
         secrets=[settings.llm_api_key],
     )
     similarity = EmbeddingSimilarity(embeddings.embed_documents) if embeddings else None
-    return LLMComposer(client, similarity=similarity)
+    judge = Judge(client) if settings.llm_verify == "judge" else None
+    return LLMComposer(client, similarity=similarity, judge=judge)

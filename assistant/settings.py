@@ -12,6 +12,7 @@ from assistant.errors import ConfigError
 __all__ = ["Settings"]
 
 _MODES = ("extractive", "llm")
+_LLM_VERIFY = ("deterministic", "judge")
 
 
 def _flag(value: str) -> bool:
@@ -63,6 +64,9 @@ class Settings:
     """API key for that server; never logged (PHT_LLM_API_KEY)."""
     llm_timeout_s: float = 30.0
     """Seconds to wait for the LLM server before falling back (PHT_LLM_TIMEOUT)."""
+    llm_verify: str = "deterministic"
+    """LLM-mode checks: deterministic, or judge to add one entailment call to the same server
+    (PHT_LLM_VERIFY)."""
     data_dir: Path = Path(".pht")
     """Where the SQLite answer log and feedback live (PHT_DATA_DIR)."""
     answer_log: bool = True
@@ -101,6 +105,10 @@ class Settings:
     def __post_init__(self) -> None:
         if self.mode not in _MODES:
             raise ConfigError(f"PHT_MODE={self.mode!r}: use one of {', '.join(_MODES)}.")
+        if self.llm_verify not in _LLM_VERIFY:
+            raise ConfigError(
+                f"PHT_LLM_VERIFY={self.llm_verify!r}: use one of {', '.join(_LLM_VERIFY)}."
+            )
         if not 3 <= len(self.collection) <= 512:
             raise ConfigError(
                 f"PHT_COLLECTION={self.collection!r}: a collection name needs 3-512 characters."
@@ -148,6 +156,7 @@ class Settings:
             "PHT_LLM_MODEL": "llm_model",
             "PHT_LLM_API_KEY": "llm_api_key",
             "PHT_REVIEW_PASSWORD_HASH": "review_password_hash",
+            "PHT_LLM_VERIFY": "llm_verify",
         }
         for var, field in strings.items():
             if env.get(var):

@@ -98,6 +98,9 @@ class Citation:
     refs: list[str] = field(default_factory=list)
     highlights: list[str] = field(default_factory=list)
     """The sentences of `text` that the answer used (for highlighting)."""
+    quotes: list[dict[str, str]] = field(default_factory=list)
+    """LLM mode: {"sentence": answer sentence, "quote": the exact words of `text` it rests
+    on}, one per anchored sentence (verified verbatim), for the UI to show with the answer."""
     start: int = 0
     end: int = 0
 

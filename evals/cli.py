@@ -50,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
         "--matcher-quality", action="store_true", help="only report the statement matcher's"
         " precision and recall on evals/labelled_pairs.jsonl",
     )  # fmt: skip
+    parser.add_argument(
+        "--llm-bench", action="store_true", help="only replay the LLM paraphrase benchmark"
+        " (evals/llm_bench) through a scripted loopback server; --out writes its figures",
+    )  # fmt: skip
     return parser
 
 
@@ -118,6 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run `pht-eval` with `argv` (sys.argv by default); return the exit code."""
     args = _parser().parse_args(argv)
     try:
+        if args.llm_bench:
+            from evals.llm_bench.run import run_llm_bench
+
+            return run_llm_bench(args.out)
         if args.matcher_quality:
             print(matcher_quality.report(matcher_quality.evaluate(matcher_quality.load_pairs())))
             return 0

@@ -70,8 +70,9 @@ class AnswerComposer:
         mode, notice = "extractive", None
         if self.llm is not None:
             fluent = yield from self.llm.compose(
-                request.question, retrieved.hits, composition, lead_in=lead_in,
-                audience=audience, stream=stream, preamble=f"{preamble}\n\n" if preamble else "",
+                request.question, retrieved.hits, composition, audience=audience,
+                history=request.history, stream=stream,
+                preamble=f"{preamble}\n\n" if preamble else "",
             )  # fmt: skip
             composition, mode, notice = fluent.composition, fluent.mode, fluent.notice
         text = f"{preamble}\n\n{composition.text}" if preamble else composition.text

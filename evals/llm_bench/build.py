@@ -72,10 +72,12 @@ def _locate(facts: dict[str, dict[str, Any]], passages: list[dict[str, Any]]) ->
 
 def _faithful(
     family: dict[str, Any], facts: dict[str, dict[str, Any]], where: dict[str, int],
-    audience: str, passages: list[dict[str, Any]],
+    audience: str, passages: list[dict[str, Any]], extra: bool,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Return the faithful reply's sentences: [{text, fact, kind}]."""
     variant = (0 if family["split"] == "train" else 2) + (audience == "clinician")
+    if extra and family["split"] == "train":
+        variant += 4  # facts_extra.yaml's wording, on every other train request
     sentences: list[dict[str, Any]] = []
     used: set[str] = set()
     opener = family.get("opener")
@@ -114,8 +116,10 @@ def _candidates(
         if fact_id is None:
             continue
         fact = facts[fact_id]
-        for position, wrong in enumerate(fact.get("wrong", [])):
-            if position % 2 != parity:
+        wrongs = list(fact.get("wrong", []))
+        extra = fact.get("wrong_extra", []) if split == "train" else []
+        for position, wrong in enumerate(wrongs + extra):
+            if position < len(wrongs) and position % 2 != parity:
                 continue
             if isinstance(wrong, list):
                 kind, text, quote = wrong[0], wrong[1], fact["quote"]
@@ -153,11 +157,15 @@ def _apply(sentences: list[dict[str, Any]], edit: dict[str, Any]) -> tuple[list[
 def build(captured: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Return the benchmark records for the captured requests."""
     facts = {f["id"]: f for f in _load("facts.yaml")}
+    for fact_id, more in _load("facts_extra.yaml").items():
+        facts[fact_id]["faithful"] = facts[fact_id]["faithful"] + more["faithful"]
+        facts[fact_id]["wrong_extra"] = more.get("wrong", [])
     families = {f["family"]: f for f in _load("questions.yaml")}
     type_counts: dict[str, Counter[str]] = {"train": Counter(), "test": Counter()}
     key_counts: Counter[str] = Counter()
     records: list[dict[str, Any]] = []
     seen: Counter[str] = Counter()
+    train_index: Counter[str] = Counter()
     for request in captured:
         passages = request["passages"]
         if not passages:
@@ -167,7 +175,9 @@ def build(captured: list[dict[str, Any]]) -> list[dict[str, Any]]:
         where = _locate(facts, passages)
         if not where:
             continue
-        sentences = _faithful(family, facts, where, request["audience"], passages)
+        train_index[split] += 1
+        extra = split == "train" and train_index[split] % 2 == 0
+        sentences = _faithful(family, facts, where, request["audience"], passages, extra)
         edits = _candidates(sentences, facts, where, passages, split)
         counts = type_counts[split]
         adversarial: list[dict[str, Any]] = []

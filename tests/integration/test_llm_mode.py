@@ -10,11 +10,21 @@ from typing import Any
 
 import pytest
 
+from assistant.compose.extractive import LEAD_INS
 from assistant.compose.llm import UNAVAILABLE_NOTICE, UNVERIFIED_NOTICE
 from assistant.language.sentences import markers_of, split_sentences, strip_markers
 from assistant.settings import Settings
 from assistant.types import Answer
-from tests.unit.test_llm_server import SCRIPTS, SECRET, Reply, ScriptedLLM, echo, echo_plus
+from tests.unit.test_llm_server import (
+    SCRIPTS,
+    SECRET,
+    Reply,
+    ScriptedLLM,
+    echo,
+    echo_plus,
+    first_sentence,
+    passages_of,
+)
 from ui.store import AnswerStore
 
 pytestmark = pytest.mark.integration
@@ -69,12 +79,48 @@ def test_grounded_reply_is_used_as_is(llm_assistant: Any, real_assistant: Any) -
     # The model saw only the passages the extractive answer cites.
     assert {c.chunk_id for c in answer.citations} <= {c.chunk_id for c in extractive.citations}
     first = answer.citations[0]
-    assert strip_markers(split_sentences(answer.answer.split("\n\n", 1)[1])[0]).rstrip(".") in (
-        first.text
-    )
+    assert not answer.answer.startswith(LEAD_INS["patient"])  # the paraphrase, no lead-in
+    assert strip_markers(split_sentences(answer.answer)[0]).rstrip(".") in first.text
     assert first.highlights and all(h in first.text for h in first.highlights)
     assert answer.disclaimer == extractive.disclaimer
     assert answer.timings_ms["compose"] > 0
+
+
+def _anchored(request: dict[str, Any]) -> Reply:
+    """Paraphrase-style reply: each passage's first sentence, anchored to its first words."""
+    sentences = []
+    for number, text in sorted(passages_of(request).items())[:3]:
+        head = first_sentence(text)
+        quote = " ".join(head.split()[:6])
+        sentences.append(f'{head} [{number}: "{quote}"].')
+    return Reply(" ".join(sentences))
+
+
+def test_anchored_reply_carries_its_quotes(llm_assistant: Any, server: ScriptedLLM) -> None:
+    server.script = _anchored
+    answer = llm_assistant.ask(SITTING)
+    assert (answer.mode, answer.notice) == ("llm", None)
+    _check_citations(answer)
+    quotes = [q for c in answer.citations for q in c.quotes]
+    assert quotes and all(q["sentence"] in answer.answer for q in quotes)
+    for citation in answer.citations:
+        assert all(q["quote"] in citation.text for q in citation.quotes)
+    system = server.requests[-1]["body"]["messages"][0]["content"]
+    assert "exact words of that passage" in system
+
+
+def test_follow_up_reaches_the_model_with_the_conversation(
+    llm_assistant: Any, server: ScriptedLLM
+) -> None:
+    history = [
+        {"role": "user", "content": "Is shockwave therapy any good?"},
+        {"role": "assistant", "content": "Shockwave therapy is supported by RCTs. [1]"},
+    ]
+    answer = llm_assistant.ask("and is it expensive?", history=history)
+    assert answer.status == "answered" and server.requests
+    user = server.requests[-1]["body"]["messages"][-1]["content"]
+    assert 'user: "Is shockwave therapy any good?"' in user
+    assert 'quoted as data: "and is it expensive?"' in user
 
 
 def test_invented_dose_is_removed(llm_assistant: Any, server: ScriptedLLM) -> None:

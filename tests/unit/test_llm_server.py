@@ -1,7 +1,8 @@
 """A scripted OpenAI-compatible chat-completions server on loopback, and the client against it.
 
-`ScriptedLLM` speaks just enough of POST /v1/chat/completions (plain JSON and SSE streams) for
-the LLM-mode tests; each test scripts the reply. Run it on its own for `pht-eval --mode llm`:
+`ScriptedLLM` is the benchmark's `evals.llm_bench.server.ScriptedServer` (just enough of POST
+/v1/chat/completions, plain JSON and SSE streams) with echo scripts for the LLM-mode tests;
+each test scripts the reply. Run it on its own for `pht-eval --mode llm`:
 
     .venv/bin/python -m tests.unit.test_llm_server --port 8765 --script echo
 """
@@ -9,37 +10,18 @@ the LLM-mode tests; each test scripts the reply. Run it on its own for `pht-eval
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from assistant.errors import ServerUnavailable
-from assistant.settings import Settings
+from evals.llm_bench.server import TEST_KEY, Reply, Script, ScriptedServer
 
-SECRET = "sk-test-SECRET-0123456789"
-
-
-@dataclass
-class Reply:
-    """What the server sends back for one request."""
-
-    text: str = ""
-    status: int = 200
-    delay_s: float = 0.0
-    raw: bytes | None = None
-    """Sent as is (with `status`), instead of a chat completion."""
-    piece_delay_s: float = 0.0
-
-
-Script = Callable[[dict[str, Any]], Reply]
+SECRET = TEST_KEY
 
 _PASSAGE = re.compile(r'<passage id="(\d+)"[^>]*>\n(.*?)\n</passage>', re.DOTALL)
 
@@ -80,115 +62,16 @@ SCRIPTS: dict[str, Script] = {
 }
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib's name)
-        pass
-
-    def do_POST(self) -> None:  # noqa: N802 (stdlib's name)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length) or b"{}")
-        owner = self.server.owner
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        owner.requests.append({"body": body, "headers": headers})
-        reply = owner.script(body)
-        try:
-            time.sleep(reply.delay_s)
-            if reply.raw is not None:
-                self._send(reply.status, reply.raw, "text/html")
-            elif reply.status != 200:
-                error = {"error": {"message": reply.text or "error", "type": "server_error"}}
-                self._send(reply.status, json.dumps(error).encode(), "application/json")
-            elif body.get("stream"):
-                self._stream(body, reply)
-            else:
-                self._send(200, json.dumps(_completion(body, reply.text)).encode(),
-                           "application/json")  # fmt: skip
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (timeout): nothing to do
-
-    def _send(self, status: int, payload: bytes, kind: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def _stream(self, body: dict[str, Any], reply: Reply) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-cache")
-        self.end_headers()
-        for piece in re.findall(r"\S+\s*", reply.text) or [""]:
-            chunk = _chunk(body, {"content": piece}, None)
-            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-            self.wfile.flush()
-            time.sleep(reply.piece_delay_s)
-        self.wfile.write(f"data: {json.dumps(_chunk(body, {}, 'stop'))}\n\n".encode())
-        self.wfile.write(b"data: [DONE]\n\n")
-        self.wfile.flush()
-
-
-def _completion(body: dict[str, Any], text: str) -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-scripted",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": body.get("model", "scripted"),
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": text},
-             "finish_reason": "stop"}
-        ],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-    }  # fmt: skip
-
-
-def _chunk(body: dict[str, Any], delta: dict[str, str], finish: str | None) -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-scripted",
-        "object": "chat.completion.chunk",
-        "created": int(time.time()),
-        "model": body.get("model", "scripted"),
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-    }
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    owner: ScriptedLLM
-
-
-class ScriptedLLM:
-    """An OpenAI-compatible chat-completions server on a free loopback port."""
+class ScriptedLLM(ScriptedServer):
+    """The benchmark's scripted OpenAI-compatible server, echoing the passages by default."""
 
     def __init__(self, script: Script = echo, port: int = 0) -> None:
-        self.script = script
-        self.requests: list[dict[str, Any]] = []
-        self._server = _Server(("127.0.0.1", port), _Handler)
-        self._server.owner = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        """Return the OpenAI-style base URL, e.g. http://127.0.0.1:PORT/v1."""
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-
-    def settings(self, base: Settings | None = None, timeout_s: float = 2.0) -> Settings:
-        """Return settings in LLM mode pointing at this server (with the test API key)."""
-        return (base or Settings()).with_(
-            mode="llm", llm_base_url=self.base_url, llm_model="scripted",
-            llm_api_key=SECRET, llm_timeout_s=timeout_s,
-        )  # fmt: skip
+        super().__init__(script, port)
 
     def start(self) -> ScriptedLLM:
-        self._thread.start()
+        """Serve in a background thread; return self."""
+        super().start()
         return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 @pytest.fixture()

@@ -1,0 +1,238 @@
+"""Does a claim say what the passage words it quotes say? Numbers, polarity, antonyms, roles.
+
+`compare(claim, evidence, passage)`: `evidence` is the passage sentence(s) that hold the model's
+quote, `passage` every cited text. The claim fails when
+- it states a number the evidence does not, or drops or changes a number's bound ("up to 89%"
+  is not "89%"; "6-12 months" is not "at least 6 months": a range is not a minimum);
+- it claims more than the evidence: an absolute ("always", "guarantees", "cures", "no
+  complications") the evidence does not use;
+- words it shares with the evidence are turned the other way (negated, reduced, limited, "no
+  effect on"), weighed so that one stray scope artefact in a long sentence is not enough but a
+  denial of what the passage only asserts is;
+- it uses one side of a reviewed antonym pair where the evidence uses the other, moves a degree
+  word onto another noun ("excessive activity"), swaps the sides of a comparison or who does
+  what to whom ("compression increases stretching");
+- it recommends the opposite of what the evidence recommends;
+- it names a treatment, test, body part or activity that no cited passage names.
+Embedding similarity plays no part here: it can only help a claim with few shared words count
+as being about its quote (`assistant.compose.verify`), never outweigh a conflict.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.compose.reading import BREAKS, Reading, is_word, read, words_of
+from assistant.language.polarity import polarity_lexicon
+from assistant.language.tokens import stem
+
+__all__ = ["Conflict", "compare", "shared_share", "is_gap_sentence"]
+
+_DENIALS = frozenset({"no", "not", "never", "none", "nothing", "without", "not_"})
+_ALL_OR_NOTHING = frozenset({"no", "none", "nothing", "never"})
+_BACKWARD_WEIGHT = 0.5
+"""A claim's own clause-final denial reaching back over its subject ("X after Y is limited")
+is a weak reading; the passage's is not (dropping "... is limited" is the error)."""
+_DENIAL_WEIGHT = 2.0
+"""A claim that denies what the passage only asserts."""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Why a claim does not say what its evidence says."""
+
+    kind: str
+    detail: str
+
+
+def _number_conflict(claim: Reading, evidence: Reading) -> Conflict | None:
+    ranges = {n for n in evidence.numbers if "-" in n.rstrip("%")}
+    endpoints = {part for n in ranges for part in n.rstrip("%").split("-")}
+    singles = {n.rstrip("%") for n in evidence.numbers if "-" not in n}
+    for number in sorted(claim.numbers):
+        bare = number.rstrip("%")
+        if number in evidence.numbers or bare in singles:
+            key = bare.split("-")[0]
+            wanted = evidence.bounds.get(key, frozenset())
+            said = claim.bounds.get(key, frozenset())
+            if said != wanted:
+                shown = "/".join(sorted(wanted)) or "no bound"
+                return Conflict("number", f"{number}: the passage gives {shown}")
+            continue
+        if bare in endpoints:
+            return Conflict("number", f"{number} is one end of a range the passage gives")
+        return Conflict("number", f"{number} is not in the quoted passage")
+    extra = claim.bound_kinds - evidence.bound_kinds
+    if extra and (claim.numbers or evidence.numbers or evidence.bound_kinds):
+        return Conflict("number", f"a {'/'.join(sorted(extra))} bound the passage does not give")
+    return None
+
+
+def _absolute_conflict(
+    claim: Reading, evidence: Reading, evidence_words: set[str]
+) -> Conflict | None:
+    extra = set(claim.absolutes - evidence.absolutes)
+    if evidence_words & _DENIALS:
+        extra -= _ALL_OR_NOTHING - {"never"}  # "no effect" may paraphrase "do not alter"
+    if extra:
+        return Conflict("absolute", f"{', '.join(sorted(extra))}: more than the passage says")
+    return None
+
+
+def _polarity_conflict(claim: Reading, evidence: Reading) -> Conflict | None:
+    shared = sorted(claim.content & evidence.content)
+    turned = [w for w in shared if not claim.values[w] & evidence.values[w]]
+    for word in turned:
+        if (word in evidence.prefixed) != (word in claim.prefixed):
+            # "invasive" against "non-invasive": the word itself is the other way round.
+            return Conflict("polarity", f"{word!r} is the opposite of the passage's word")
+
+    def weight(word: str) -> float:
+        if word in claim.weak and 1 in evidence.values[word]:
+            return _BACKWARD_WEIGHT
+        if word in claim.negated and evidence.values[word] == {1}:
+            return _DENIAL_WEIGHT
+        return 1.0
+
+    total = sum(weight(w) for w in turned)
+    agreeing = len(shared) - len(turned)
+    if turned and (total >= polarity_lexicon().min_conflicting or total >= agreeing):
+        shown = ", ".join(repr(w) for w in turned)
+        return Conflict("polarity", f"{shown} turned the other way in the passage")
+    return None
+
+
+def _antonym_conflict(claim: Reading, evidence: Reading) -> Conflict | None:
+    for side_a, side_b in polarity_lexicon().antonyms:
+        for mine, theirs in ((side_a, side_b), (side_b, side_a)):
+            used = (claim.stems & mine) - evidence.stems
+            opposite = (evidence.stems & theirs) - claim.stems
+            for word in sorted(used):
+                for other in sorted(opposite):
+                    if claim.opposed[word] & evidence.opposed[other]:
+                        return Conflict("antonym", f"{word!r} where the passage says {other!r}")
+    return None
+
+
+def _binding_conflict(claim: Reading, evidence: Reading) -> Conflict | None:
+    moved = {m for ms in evidence.bindings.values() for m in ms}
+    for noun, modifiers in sorted(claim.bindings.items()):
+        if noun not in evidence.content:
+            continue
+        given = evidence.bindings.get(noun, frozenset())
+        for modifier in sorted(modifiers - given):
+            if modifier in moved:
+                return Conflict("binding", f"{modifier!r} qualifies another word in the passage")
+    return None
+
+
+def _sides(words: list[str]) -> tuple[set[str], set[str]] | None:
+    """Return the content stems before and after the first comparison marker, if any."""
+    markers = polarity_lexicon().comparison
+    for k, word in enumerate(words):
+        size = 2 if " ".join(words[k : k + 2]) in markers else (1 if word in markers else 0)
+        if not size or (word == "over" and words[k + 1 : k + 2] and words[k + 1][0].isdigit()):
+            continue
+        before = {stem(w) for w in words[:k] if is_word(w)}
+        return before, {stem(w) for w in words[k + size :] if is_word(w)}
+    return None
+
+
+def _roles(words: list[str], verb: str) -> tuple[set[str], set[str]] | None:
+    """Return (subject stems, object stems) of a relation verb within its clause."""
+    for k, word in enumerate(words):
+        if stem(word) != verb:
+            continue
+        start = k
+        while start > 0 and words[start - 1] not in BREAKS:
+            start -= 1
+        end = k + 1
+        while end < len(words) and words[end] not in BREAKS:
+            end += 1
+        before = {stem(w) for w in words[start:k] if is_word(w)}
+        after = words[k + 1 : end]
+        if "by" in after:  # passive: "compression is increased by stretching"
+            agent = {stem(w) for w in after[after.index("by") + 1 :] if is_word(w)}
+            return agent, before
+        return before, {stem(w) for w in after if is_word(w)}
+    return None
+
+
+def _order_conflict(mine: list[str], theirs: list[str]) -> Conflict | None:
+    """Return a conflict when the claim swaps what is compared, or who does what to whom."""
+    claim_sides, evidence_sides = _sides(mine), _sides(theirs)
+    if claim_sides and evidence_sides:
+        (c_left, c_right), (e_left, e_right) = claim_sides, evidence_sides
+        if (c_left & e_right) - e_left and (c_right & e_left) - e_right:
+            return Conflict("order", "it swaps the two sides of the passage's comparison")
+    relations = polarity_lexicon().relations
+    subjects: set[str] = set()
+    objects: set[str] = set()
+    for verb in {stem(w) for w in theirs} & relations:
+        roles = _roles(theirs, verb)
+        if roles:
+            subjects |= roles[0]
+            objects |= roles[1]
+    for verb in sorted({stem(w) for w in mine} & {stem(w) for w in theirs} & relations):
+        c, e = _roles(mine, verb), _roles(theirs, verb)
+        if not (c and e):
+            continue
+        swapped = (c[0] & e[1]) - e[0] and (c[1] & e[0]) - e[1]
+        # Another actor, one the passage names only as something acted on ("rest aggravates").
+        other_actor = c[0] and e[0] and not c[0] & e[0] and (c[0] & objects) - subjects
+        if swapped or other_actor:
+            return Conflict("order", f"it swaps who does what in {verb!r}")
+    return None
+
+
+def _valence(values: Sequence[float]) -> int:
+    if not values or (any(v > 0 for v in values) and any(v < 0 for v in values)):
+        return 0
+    total = sum(values)
+    return (total > 0) - (total < 0)
+
+
+def compare(claim: str, evidence: str, passage: str) -> Conflict | None:
+    """Return the first way `claim` misstates `evidence` (from `passage`), or None."""
+    mine, theirs = read(claim), read(evidence)
+    claim_words, evidence_words = words_of(claim), words_of(evidence)
+    conflict = (
+        _number_conflict(mine, theirs)
+        or _absolute_conflict(mine, theirs, set(evidence_words))
+        or _polarity_conflict(mine, theirs)
+        or _antonym_conflict(mine, theirs)
+        or _binding_conflict(mine, theirs)
+        or _order_conflict(claim_words, evidence_words)
+    )
+    if conflict:
+        return conflict
+    said, given = _valence(mine.valence), _valence(theirs.valence)
+    if mine.recommends and said and given and said != given:
+        return Conflict("valence", "it recommends or rates the opposite of the passage")
+    lex = polarity_lexicon()
+    named = {stem(w) for w in claim_words if w in lex.fact_words}
+    invented = sorted(named - {stem(w) for w in words_of(passage)})
+    if invented:
+        return Conflict("fact", f"names what no cited passage names: {', '.join(invented)}")
+    return None
+
+
+def shared_share(claim: str, evidence: str) -> tuple[int, float]:
+    """Return how many of the claim's content stems the evidence has, and their share."""
+    meta = {stem(w) for w in polarity_lexicon().gap_words}
+    mine, theirs = read(claim).content - meta, read(evidence).content
+    if not mine:
+        return 0, 0.0
+    shared = len(mine & theirs)
+    return shared, shared / len(mine)
+
+
+def is_gap_sentence(claim: str) -> bool:
+    """Return True for "The passages do not say X" with no number and no second clause."""
+    if not polarity_lexicon().gap_re.search(claim.strip()):
+        return False
+    if read(claim).numbers:
+        return False
+    return not re.search(r";|\bbut\b|\bhowever\b|\balthough\b", claim, re.IGNORECASE)

@@ -1,0 +1,183 @@
+"""The LLM verifier's reading of claims against their quotes: anchors, numbers, polarity, roles."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.compose.anchors import ReplyStream, locate, parse_sentence, split_reply, window_of
+from assistant.compose.meaning import compare, is_gap_sentence
+from assistant.compose.reading import read
+from assistant.language.lexicon import LEXICON_DIR
+from assistant.language.polarity import load_polarity
+
+SITTING = (
+    "The tendon lies close to the ischial tuberosity beneath the gluteal muscles. This makes it "
+    "hard to avoid compression during daily activities like sitting or forward bending. Sitting "
+    "itself aggravates symptoms, limiting rest and prolonging recovery."
+)
+INJECTIONS = (
+    "Option: Steroid/PRP injections. Evidence/Outcome: Short-term pain relief, variable long-term "
+    "benefit; evidence for sustained improvement is limited."
+)
+SURGERY = (
+    "Surgery is reserved for chronic or severely impaired cases, usually after 6–12 months of "
+    "failed conservative care, and has good long-term outcomes."
+)
+RETURN = (
+    "Option: Surgery (refractory cases). Evidence/Outcome: Good success rates—up to 89% return "
+    "to prior sport/activity level if nonoperative management fails."
+)
+NSAIDS = (
+    "NSAIDs are recommended for short-term pain relief, but have no effect on long-term outcomes."
+)
+ESWT = (
+    "Extracorporeal shock wave therapy appears to be a safe, non-invasive, and effective means "
+    "of pain relief for chronic tendinopathies, but is expensive."
+)
+DEGENERATION = "This reduces healing capacity and increases inflammation sensitivity."
+STRETCH = (
+    "Option: Avoid excessive stretching. Evidence/Outcome: Stretching increases tendon "
+    "compression and irritability."
+)
+LOADING = (
+    "Insufficient activity weakens the tissue, while excessive or incorrect loading, including "
+    "aggressive stretching, can hinder healing."
+)
+CORTICO = (
+    "Locally injected corticosteroids may be more effective than oral NSAIDs in acute-phase pain "
+    "relief, but do not alter long-term outcomes."
+)
+
+
+# ------------------------------------------------------------------------------- anchors
+def test_a_reply_splits_into_anchored_sentences_and_quotes_are_never_split() -> None:
+    reply = (
+        'Steroid shots help briefly [1: "Short-term pain relief, variable long-term benefit"]. '
+        'The row reads "Option: Avoid excessive stretching." here [2: "Option: Avoid excessive '
+        'stretching. Evidence/Outcome: Stretching"]. The passages do not say how long.'
+    )
+    sentences = split_reply(reply)
+    assert len(sentences) == 3
+    parsed = parse_sentence(sentences[1])
+    assert [a.number for a in parsed.anchors] == [2]
+    assert parsed.anchors[0].quote.startswith("Option: Avoid excessive stretching. Evidence")
+    assert parsed.claim.endswith("here.")
+    plain = parse_sentence("Sitting aggravates it [1, 3].")
+    assert plain.markers == (1, 3) and all(not a.quote for a in plain.anchors)
+
+
+def test_a_streamed_reply_gives_the_same_sentences() -> None:
+    reply = 'One claim here [1: "exact words. With a stop"]. Another one [2: "more words"].'
+    stream = ReplyStream()
+    pieces = [reply[i : i + 7] for i in range(0, len(reply), 7)]
+    got = [s for piece in pieces for s in stream.feed(piece)] + stream.flush()
+    assert got == split_reply(reply)
+
+
+def test_quotes_are_found_verbatim_up_to_case_spacing_and_typography() -> None:
+    assert locate("hard to avoid compression", SITTING) is not None
+    assert locate("Usually after 6-12 months", SURGERY) is not None  # en dash typed as -
+    assert locate("tendon lies ... gluteal muscles", SITTING) is not None
+    assert locate("easy to avoid compression", SITTING) is None
+    assert locate("gluteal muscles ... tendon lies", SITTING) is None  # pieces out of order
+    span = locate("hard to avoid compression", SITTING)
+    assert span is not None
+    assert window_of(SITTING, span, table_row=False).startswith("This makes it hard")
+    assert window_of(INJECTIONS, (0, 5), table_row=True) == INJECTIONS
+
+
+# ------------------------------------------------------------------------------- reading
+def test_two_denials_assert_and_clause_final_denials_reach_back() -> None:
+    assert read("It is hard to avoid compression").values["compress"] == {1}
+    assert read("Avoiding compression is hard in daily life").values["compress"] == {1}
+    assert read("evidence for sustained improvement is limited").values["improv"] == {-1}
+    assert read("They have no effect on long-term outcomes").values["outcom"] == {0}
+    assert read("It reduces healing capacity").values["heal"] == {-1}
+    assert read("It increases healing capacity").values["heal"] == {1}
+    assert "invas" in read("a non-invasive treatment").prefixed
+
+
+# ------------------------------------------------------------------------------ compare
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        ("Sitting and forward bending squeeze the tendon, which is hard to avoid", SITTING),
+        ("Sitting makes the symptoms worse and slows recovery", SITTING),
+        (
+            "Steroid or PRP injections ease pain for a while, but the long-term benefit varies",
+            INJECTIONS,
+        ),
+        ("There is limited evidence that the improvement lasts", INJECTIONS),
+        (
+            "Surgery is kept for chronic or badly affected cases, usually after 6 to 12 months "
+            "of failed conservative care",
+            SURGERY,
+        ),
+        ("As many as 89% get back to their earlier sport level after surgery", RETURN),
+        (
+            "No, NSAIDs do not change long-term outcomes, though they are recommended for "
+            "short-term pain relief",
+            NSAIDS,
+        ),
+        ("Shockwave therapy is expensive", ESWT),
+        ("Degeneration lowers the tendon's ability to heal", DEGENERATION),
+        ("No, excessive stretching should be avoided", STRETCH),
+        ("Doing too little weakens the tissue, and too much loading can hinder healing", LOADING),
+    ],
+)
+def test_faithful_paraphrases_have_no_conflict(claim: str, evidence: str) -> None:
+    assert compare(claim, evidence, evidence) is None
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence", "kind"),
+    [
+        ("Surgery comes after at least 12 months of failed conservative care", SURGERY, "number"),
+        ("Surgery comes after 3-6 months of failed conservative care", SURGERY, "number"),
+        ("89% of patients return to their prior sport after surgery", RETURN, "number"),
+        ("It is easy to avoid compression when sitting", SITTING, "polarity"),
+        ("Sitting relieves the symptoms", SITTING, "polarity"),
+        ("Steroid or PRP injections give sustained long-term improvement", INJECTIONS, "polarity"),
+        ("NSAIDs improve long-term outcomes", NSAIDS, "polarity"),
+        ("Shockwave therapy is inexpensive", ESWT, "polarity"),
+        ("Shockwave therapy is cheap", ESWT, "antonym"),
+        ("Shockwave therapy is an invasive treatment", ESWT, "polarity"),
+        ("This increases the tendon's healing capacity", DEGENERATION, "polarity"),
+        ("Shockwave therapy always relieves pain in chronic tendinopathy", ESWT, "absolute"),
+        ("Surgery guarantees good long-term outcomes", SURGERY, "absolute"),
+        ("Stretching is recommended", STRETCH, "valence"),
+        (
+            "Excessive activity weakens the tissue, while insufficient loading can hinder healing",
+            LOADING,
+            "binding",
+        ),
+        ("Oral NSAIDs may be more effective than injected corticosteroids", CORTICO, "order"),
+        ("Tendon compression increases stretching", STRETCH, "order"),
+        ("Acupuncture also relieves the pain of chronic tendinopathy", ESWT, "fact"),
+    ],
+)
+def test_misstatements_are_named(claim: str, evidence: str, kind: str) -> None:
+    conflict = compare(claim, evidence, evidence)
+    assert conflict is not None and conflict.kind == kind, conflict
+
+
+def test_gap_sentences_name_no_number_and_make_no_second_claim() -> None:
+    assert is_gap_sentence("The passages do not say how long recovery takes.")
+    assert is_gap_sentence("The guidance doesn't mention a price.")
+    assert not is_gap_sentence("The passages do not say, but rest for 2 weeks.")
+    assert not is_gap_sentence("The passages do not give a dose; take 400 mg.")
+    assert not is_gap_sentence("Shockwave therapy does not cure it.")
+
+
+def test_the_packaged_lexicon_loads_strictly(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lexicon = load_polarity(LEXICON_DIR)
+    assert "not" in lexicon.negators and lexicon.antonyms
+    bad = tmp_path / "lexicon"
+    bad.mkdir()
+    for name in ("polarity.yaml", "antonyms.yaml"):
+        (bad / name).write_text((LEXICON_DIR / name).read_text(encoding="utf-8"))
+    (bad / "antonyms.yaml").write_text("version: 1\npairs: []\nextra: 1\n")
+    from assistant.errors import RulesError
+
+    with pytest.raises(RulesError, match="antonyms.yaml"):
+        load_polarity(bad)
