@@ -1,0 +1,302 @@
+"""The learned red-flag classifier: MiniLM vectors and character n-grams, trained on the dataset.
+
+Two multinomial logistic regressions over the labels (`none` and the nine categories): one on the
+packaged all-MiniLM-L6-v2 embedding (the vector retrieval computes anyway), one on character
+and word n-grams (typos and the five other languages, where MiniLM is weak). Their probabilities
+are averaged. A long message is also scored sentence by sentence, so a buried flag is seen:
+its score is the highest of its windows. Training is deterministic and cached by the dataset's
+hash; the urgent threshold is chosen by grouped cross-validation on the training data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import FeatureUnion
+
+from assistant.language.normalise import normalise_for_matching
+from assistant.triage.dataset import Item, build_items, dataset_hash, neutral_sentences
+
+__all__ = [
+    "Embedder",
+    "ClassifierResult",
+    "TriageModel",
+    "TriageClassifier",
+    "windows",
+    "train_model",
+    "load_or_train",
+    "TARGET_SENSITIVITY",
+    "TrainingSet",
+    "training_set",
+    "model_key",
+    "build_classifier",
+    "Classifies",
+]
+
+logger = logging.getLogger(__name__)
+
+Embedder = Callable[[Sequence[str]], np.ndarray]
+"""Returns one L2-normalised embedding row per text."""
+
+TARGET_SENSITIVITY = 0.98
+"""The threshold is the highest score that keeps this grouped-CV sensitivity on training data."""
+_INNER_FOLDS = 3
+_MAX_WINDOWS = 24
+_WINDOW_WORDS = 40
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?;:])\s+|\n+|\s+(?:but|and then|then|also|plus|aber|mais|pero|ma|mas)\s+"
+)
+_CACHE_VERSION = 1
+
+
+def windows(text: str) -> list[str]:
+    """Return the texts a message is scored on: itself and, when longer, each sentence."""
+    whole = text.strip()
+    parts = [part.strip() for part in _SENTENCE_END.split(whole) if part and part.strip()]
+    pieces: list[str] = []
+    for part in parts:
+        words = part.split()
+        # An unpunctuated ramble is cut into overlapping runs of words.
+        if len(words) > _WINDOW_WORDS:
+            step = _WINDOW_WORDS // 2
+            pieces += [" ".join(words[i : i + _WINDOW_WORDS]) for i in range(0, len(words), step)]
+        else:
+            pieces.append(part)
+    pieces = [piece for piece in pieces if len(piece) >= 8 and piece != whole]
+    if len(pieces) > _MAX_WINDOWS:
+        # Adjacent pairs keep every sentence inside some window.
+        pieces = [" ".join(pieces[i : i + 2]) for i in range(0, len(pieces), 2)][:_MAX_WINDOWS]
+    return [whole, *pieces]
+
+
+def _features() -> FeatureUnion:
+    return FeatureUnion(
+        [
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
+                                      sublinear_tf=True, dtype=np.float32)),
+            ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 3), sublinear_tf=True,
+                                      token_pattern=r"(?u)\b\w+\b", dtype=np.float32)),
+        ]
+    )  # fmt: skip
+
+
+def _regression(c: float) -> LogisticRegression:
+    return LogisticRegression(C=c, max_iter=4000, class_weight="balanced")
+
+
+@dataclass(frozen=True)
+class ClassifierResult:
+    """The classifier's view of one message."""
+
+    score: float
+    """Probability that the message (or one of its windows) is a red flag: 1 - P(none)."""
+    category: str
+    """The most likely red-flag category of the highest-scoring window."""
+    window: str
+    """The text that scored highest (the whole message or one sentence of it)."""
+    urgent: bool
+
+
+class Classifies(Protocol):
+    """What the gate needs from a classifier (tests pass small fakes)."""
+
+    def classify(self, text: str, vector: Sequence[float] | None = None) -> ClassifierResult:
+        """Return the classifier's view of one message."""
+        ...
+
+
+@dataclass
+class TriageModel:
+    """A trained classifier: both regressions, the labels, the chosen threshold, provenance."""
+
+    labels: tuple[str, ...]
+    vector_model: LogisticRegression
+    ngram_features: FeatureUnion
+    ngram_model: LogisticRegression
+    threshold: float
+    dataset: str
+
+    def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """Return the averaged label probabilities of each text (rows follow `labels`)."""
+        folded = [normalise_for_matching(text) for text in texts]
+        dense = self.vector_model.predict_proba(np.asarray(vectors, dtype=np.float64))
+        sparse = self.ngram_model.predict_proba(self.ngram_features.transform(folded))
+        return (dense + sparse) / 2.0
+
+    def urgent_scores(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """Return 1 - P(none) for each text."""
+        return 1.0 - self.probabilities(texts, vectors)[:, self.labels.index("none")]
+
+
+def _fit(texts: Sequence[str], vectors: np.ndarray, labels: Sequence[str]) -> TriageModel:
+    names = tuple(sorted(set(labels)))
+    y = np.array([names.index(label) for label in labels])
+    vector_model = _regression(4.0).fit(np.asarray(vectors, dtype=np.float64), y)
+    features = _features()
+    matrix = features.fit_transform([normalise_for_matching(text) for text in texts])
+    ngram_model = _regression(10.0).fit(matrix, y)
+    return TriageModel(names, vector_model, features, ngram_model, 0.5, "")
+
+
+def _choose_threshold(scores: np.ndarray, red: np.ndarray, target: float) -> float:
+    """Return the highest threshold whose sensitivity on `scores[red]` is at least `target`."""
+    positives = np.sort(scores[red])
+    if not len(positives):
+        return 0.5
+    index = int(np.floor((1.0 - target) * len(positives)))
+    return float(positives[min(index, len(positives) - 1)])
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """The texts a model trains on, their vectors, labels and families."""
+
+    texts: tuple[str, ...]
+    labels: tuple[str, ...]
+    families: tuple[str, ...]
+    vectors: np.ndarray
+
+
+def training_set(items: Sequence[Item], neutral: Sequence[str], embed: Embedder) -> TrainingSet:
+    """Return the written and typo items plus the neutral sentences, embedded."""
+    chosen = [item for item in items if item.variant != "rambling"]
+    texts = [item.text for item in chosen] + list(neutral)
+    labels = [item.label for item in chosen] + ["none"] * len(neutral)
+    families = [item.family for item in chosen] + [f"neutral-{i}" for i in range(len(neutral))]
+    return TrainingSet(tuple(texts), tuple(labels), tuple(families), embed(texts))
+
+
+def train_model(data: TrainingSet, target: float = TARGET_SENSITIVITY) -> TriageModel:
+    """Return a model fitted on `data`, its threshold chosen by inner grouped CV for `target`."""
+    labels = np.array(data.labels)
+    red = labels != "none"
+    scores = np.zeros(len(labels))
+    folds = GroupKFold(n_splits=_INNER_FOLDS)
+    for train, test in folds.split(data.vectors, labels, np.array(data.families)):
+        inner = _fit([data.texts[i] for i in train], data.vectors[train], labels[train])
+        scores[test] = inner.urgent_scores([data.texts[i] for i in test], data.vectors[test])
+    model = _fit(data.texts, data.vectors, data.labels)
+    model.threshold = _choose_threshold(scores, red, target)
+    return model
+
+
+class TriageClassifier:
+    """Scores a message and its sentence windows with a trained model."""
+
+    def __init__(self, model: TriageModel, embed: Embedder) -> None:
+        self.model = model
+        self._embed = embed
+
+    def classify(self, text: str, vector: Sequence[float] | None = None) -> ClassifierResult:
+        """Return the highest-scoring window of `text` (`vector` is its embedding if known)."""
+        pieces = windows(text)
+        extra = pieces[1:] if vector is not None else pieces
+        rows = [np.asarray(vector, dtype=np.float64)] if vector is not None else []
+        if extra:
+            rows.extend(np.asarray(self._embed(extra), dtype=np.float64))
+        probs = self.model.probabilities(pieces, np.vstack(rows))
+        none = self.model.labels.index("none")
+        best = int(np.argmax(1.0 - probs[:, none]))
+        row = probs[best].copy()
+        row[none] = -1.0
+        score = float(1.0 - probs[best, none])
+        return ClassifierResult(
+            score=score,
+            category=self.model.labels[int(np.argmax(row))],
+            window=pieces[best],
+            urgent=score >= self.model.threshold,
+        )
+
+
+def _cache_path(cache_dir: Path, key: str) -> Path:
+    return cache_dir / "triage" / f"classifier-{key}.pkl"
+
+
+def model_key(model_name: str, root: Path | None = None) -> str:
+    """Return the cache key: dataset hash, embedding model and code version."""
+    raw = f"{dataset_hash(root)}|{model_name}|{_CACHE_VERSION}|{TARGET_SENSITIVITY}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def _read_cache(path: Path, key: str) -> TriageModel | None:
+    try:
+        with path.open("rb") as handle:
+            model = pickle.load(handle)  # noqa: S301 - a file this program wrote
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+        logger.warning("Ignoring unreadable triage model cache %s (%s)", path, exc)
+        return None
+    return model if isinstance(model, TriageModel) and model.dataset == key else None
+
+
+def _write_cache(path: Path, model: TriageModel) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as handle:
+            pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+    except OSError as exc:
+        # The model still works in this process; the next start trains again.
+        logger.warning("Cannot write the triage model cache at %s (%s)", path, exc)
+
+
+def load_or_train(
+    cache_dir: Path,
+    embed: Embedder,
+    model_name: str,
+    root: Path | None = None,
+    *,
+    shared: Path | None = None,
+) -> TriageModel:
+    """Return the cached model for this dataset and embedding model, training it when absent."""
+    key = model_key(model_name, root)
+    path = _cache_path(cache_dir, key)
+    if path.exists():
+        cached = _read_cache(path, key)
+        if cached is not None:
+            return cached
+    logger.info("Training the triage classifier (dataset %s); this runs once.", key)
+    items = build_items(root)
+    neutral = [text for _, text in neutral_sentences(root)]
+    model = train_model(training_set(items, neutral, embed))
+    model.dataset = key
+    _write_cache(path, model)
+    if shared is not None:
+        _write_cache(shared, model)
+    return model
+
+
+_SHARED_CACHE = Path(__file__).resolve().parents[2] / ".pht" / "triage-shared"
+"""A second cache beside PHT_DATA_DIR's: processes with a fresh data dir (tests, benchmarks)
+reuse the model the first process trained, instead of training it again for a minute."""
+
+
+def build_classifier(
+    data_dir: Path, embed_documents: Callable[[list[str]], list[list[float]]], model_name: str
+) -> TriageClassifier:
+    """Return the classifier over the packaged dataset, trained once and cached by its hash."""
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(embed_documents(list(texts)), dtype=np.float64)
+
+    key = model_key(model_name)
+    local = _cache_path(data_dir, key)
+    shared = _cache_path(_SHARED_CACHE, key)
+    if not local.exists() and shared.exists():
+        model = _read_cache(shared, key)
+        if model is not None:
+            _write_cache(local, model)
+            return TriageClassifier(model, embed)
+    return TriageClassifier(load_or_train(data_dir, embed, model_name, shared=shared), embed)
