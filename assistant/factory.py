@@ -8,6 +8,7 @@ that `import assistant` stays fast and a CLI's `--help` answers at once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from assistant.errors import ConfigError
@@ -18,8 +19,17 @@ if TYPE_CHECKING:
 
     from assistant.compose.llm import LLMComposer
     from assistant.pipeline import Assistant
+    from assistant.retrieval.search import HybridSearch
+    from assistant.triage.safety import SafetyGate
+    from assistant.triage.scope import ScopeClassifier
 
-__all__ = ["build_assistant", "build_llm_composer", "LLM_MAX_RETRIES", "WARM_MAX_CHUNKS"]
+__all__ = [
+    "build_assistant",
+    "build_static_assistant",
+    "build_llm_composer",
+    "LLM_MAX_RETRIES",
+    "WARM_MAX_CHUNKS",
+]
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +41,51 @@ WARM_MAX_CHUNKS = 5000
 
 
 def build_assistant(settings: Settings, *, warm: bool = True) -> Assistant:
-    """Return a ready Assistant over the index (IndexNotReady when there is none).
+    """Return a ready Assistant that follows the index (IndexNotReady when there is none).
+
+    A re-ingest, a rebuilt store or a re-created collection is picked up within
+    PHT_INDEX_CHECK seconds, without a restart (`assistant.live.LiveAssistant`).
+    """
+    from assistant.live import LiveAssistant
+
+    builds = iter(range(1_000_000))
+
+    def build() -> Assistant:
+        # Every rebuild after the first opens the embedded store afresh (see chroma_client).
+        return build_static_assistant(settings, warm=warm, fresh=next(builds) > 0)
+
+    live = LiveAssistant(build, _index_probe(settings), settings)
+    return live  # type: ignore[return-value]  # the same public API, delegated
+
+
+def _index_probe(settings: Settings) -> Callable[[], tuple[str, ...]]:
+    """Return the cheap check of what the index holds (collection id, count, label, folder)."""
+    from assistant.index.chroma import chroma_client, stored_identity
+
+    # One client for every check (a new HttpClient each time would pile up chromadb systems);
+    # a new one when the embedded store's folder was swapped, or the old folder is read.
+    held: dict[str, object] = {}
+
+    def probe() -> tuple[str, ...]:
+        if "client" not in held or held["folder"] != _folder(settings):
+            held["folder"] = _folder(settings)
+            held["client"] = chroma_client(settings, fresh="client" in held)
+        return stored_identity(held["client"], settings)  # type: ignore[arg-type]
+
+    return probe
+
+
+def _folder(settings: Settings) -> int:
+    try:
+        return 0 if settings.chroma_host else settings.chroma_path.stat().st_ino
+    except OSError:
+        return -1
+
+
+def build_static_assistant(
+    settings: Settings, *, warm: bool = True, fresh: bool = False
+) -> Assistant:
+    """Return a ready Assistant over the index as it is now (IndexNotReady when there is none).
 
     `warm` embeds every corpus sentence now (small corpora), so that no later question pays for
     it; a process that asks one question and exits passes False: the composer then embeds only
@@ -45,17 +99,19 @@ def build_assistant(settings: Settings, *, warm: bool = True) -> Assistant:
         read_chunks,
     )
     from assistant.index.embeddings import load_embeddings
+    from assistant.index.questions import open_question_search
     from assistant.pipeline import Assistant
     from assistant.retrieval.search import HybridSearch
 
     if settings.mode == "llm":
         _check_llm_settings(settings)  # before the slow loading below
     embeddings = load_embeddings(settings)
-    client = chroma_client(settings)
+    client = chroma_client(settings, fresh=fresh)
     collection = open_collection(client, settings, embeddings)
-    chunks, version = read_chunks(collection)
+    chunks, version = read_chunks(collection, settings)
     dense = chroma_dense_search(client, settings, embeddings)
-    search = HybridSearch(chunks, dense, embeddings.embed_query)
+    questions = open_question_search(client, settings, embeddings)
+    search = HybridSearch(chunks, dense, embeddings.embed_query, questions=questions)
     composer = ExtractiveComposer(
         embeddings.embed_documents,
         search.vocabulary,
@@ -66,7 +122,54 @@ def build_assistant(settings: Settings, *, warm: bool = True) -> Assistant:
     if warm and len(chunks) <= WARM_MAX_CHUNKS:
         composer.warm([unit.text for unit in units_of(chunks)])
     llm = build_llm_composer(settings, embeddings) if settings.mode == "llm" else None
-    return Assistant(search, composer, settings, corpus_version=version, llm=llm)
+    scope = _scope_classifier(settings, search, embeddings, version)
+    gate = build_safety_gate(settings, embeddings, search)
+    return Assistant(
+        search, composer, settings, corpus_version=version, llm=llm, scope=scope, gate=gate
+    )
+
+
+def build_safety_gate(
+    settings: Settings, embeddings: Embeddings, search: HybridSearch
+) -> SafetyGate:
+    """Return the red-flag gate with its learned classifier (trained once, cached by hash).
+
+    The classifier scores a message with the query vector retrieval computes anyway (the search's
+    vector cache), so a question is embedded once.
+    """
+    from assistant.index.embeddings import embedding_model_path
+    from assistant.triage.classifier import build_classifier
+    from assistant.triage.language import detect_languages
+    from assistant.triage.safety import SafetyGate
+
+    classifier = build_classifier(
+        settings.data_dir, embeddings.embed_documents, embedding_model_path(settings)
+    )
+    detect_languages("warm the language models up")  # lingua loads them lazily (seconds)
+    return SafetyGate(
+        classifier=classifier, vector_for=lambda text: search.vector(search.prepare(text))
+    )
+
+
+def _scope_classifier(
+    settings: Settings, search: HybridSearch, embeddings: Embeddings, corpus_version: str
+) -> ScopeClassifier:
+    """Return the scope check with its classifier, trained on the prepared training texts."""
+    from assistant.index.embeddings import embedding_model_path
+    from assistant.triage.scope import ScopeClassifier
+    from assistant.triage.scope_model import train_scope_model
+
+    # Training texts are prepared like questions (typo correction against this corpus), so the
+    # cached model belongs to one embedding model and one corpus version.
+    def embed(texts: list[str]) -> list[list[float]]:
+        return embeddings.embed_documents([search.prepare(text) for text in texts])
+
+    model = train_scope_model(
+        embed,
+        model_id=f"{embedding_model_path(settings)}|{corpus_version}",
+        cache_dir=settings.data_dir,
+    )
+    return ScopeClassifier(model=model, vector_of=lambda q: search.vector(search.prepare(q)))
 
 
 def _check_llm_settings(settings: Settings) -> tuple[str, str]:

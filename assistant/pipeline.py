@@ -24,12 +24,12 @@ from assistant.compose.extractive import LEAD_INS, ExtractiveComposer
 from assistant.compose.llm import LLMComposer
 from assistant.compose.stream import AnswerStream, drain
 from assistant.disclaimer import DISCLAIMER
-from assistant.language.normalise import clean_question
+from assistant.language.normalise import clean_history, clean_question
 from assistant.retrieval.retriever import PHTRetriever
 from assistant.retrieval.search import HybridSearch, retrieve
 from assistant.settings import Settings
 from assistant.triage.coverage import CoverageCheck, covered_topics_text
-from assistant.triage.safety import SafetyGate
+from assistant.triage.safety import SafetyDecision, SafetyGate
 from assistant.triage.scope import ScopeClassifier, default_classifier
 from assistant.types import Answer, Candidate, Chunk, DocumentView, History, Hit, Request
 
@@ -38,12 +38,25 @@ __all__ = ["Assistant", "make_request"]
 log = logging.getLogger(__name__)
 
 
-def make_request(question: str, history: History, audience: str, max_chars: int) -> Request:
+def make_request(
+    question: str,
+    history: History,
+    audience: str,
+    max_chars: int,
+    settings: Settings | None = None,
+) -> Request:
     """Return the Request for a raw question (InvalidQuestion if it cannot be asked)."""
     return Request(
         question=clean_question(question, max_chars),
-        # Every turn, however old: a red flag mentioned ten turns ago still counts.
-        history=tuple(dict(turn) for turn in history),
+        # Every turn, however old: a red flag mentioned ten turns ago still counts. Limits and
+        # roles are checked before anything reads the text (clean_history).
+        history=clean_history(
+            history,
+            max_turns=settings.max_history_turns,
+            max_turn_chars=settings.max_history_turn_chars,
+        )
+        if settings
+        else tuple(map(dict, history)),
         audience="clinician" if audience == "clinician" else "patient",
     )
 
@@ -116,25 +129,27 @@ class Assistant:
         self, question: str, history: History, audience: str, *, stream: bool
     ) -> Generator[str, None, Answer]:
         clock = _Clock()
-        request = make_request(question, history, audience, self.settings.max_question_chars)
+        request = make_request(
+            question, history, audience, self.settings.max_question_chars, self.settings
+        )
         q = request.question
 
         safety = self._gate.decide(request)
         clock.lap("safety")
-        if safety.urgent and safety.rule is not None:
-            rule = safety.rule
-            answer = Answer(q, "urgent", rule.message, [], DISCLAIMER, rule_id=rule.id)
+        if safety.urgent:
+            # The category's reply in each language of the message; nothing else.
+            answer = Answer(q, "urgent", safety.message, [], DISCLAIMER, rule_id=safety.category)
             return self._finish(answer, request, clock)
 
         scope = self._scope.decide(request)
         if not scope.in_scope:
             answer = Answer(q, "out_of_scope", scope.reply or "", [], DISCLAIMER)
-            return self._finish(answer, request, clock)
+            return self._finish(answer, request, clock, safety)
 
         coverage = self._coverage.before(request)
         if coverage.final:
             answer = Answer(q, "not_covered", self._coverage.unknown_text(coverage), [], DISCLAIMER)
-            return self._finish(answer, request, clock)
+            return self._finish(answer, request, clock, safety)
 
         clock.start()
         retrieved = retrieve(self._search, request, coverage.query(request), self.settings.top_k)
@@ -157,19 +172,24 @@ class Assistant:
         elif not relevant:
             answer = Answer(q, "not_covered", self._coverage.not_relevant_text(), [], DISCLAIMER)
         else:
+            lead = self._composer.extractive.lead_in(q, chosen, request.audience)
             composed = yield from self._composer.compose(
-                request, retrieved, chosen, lead_in=LEAD_INS[request.audience],
-                references=True, stream=stream,
-            )  # fmt: skip
+                request, retrieved, chosen, lead_in=lead, references=True, stream=stream
+            )
             citations = composed.composition.citations
             answer = Answer(q, "answered", composed.text, citations, DISCLAIMER)
         if composed is not None:
             answer.mode, answer.notice = composed.mode, composed.notice
         answer.retrieved = _candidates(retrieved.hits, composed)
         clock.lap("compose")
-        return self._finish(answer, request, clock)
+        return self._finish(answer, request, clock, safety)
 
-    def _finish(self, answer: Answer, request: Request, clock: _Clock) -> Answer:
+    def _finish(
+        self, answer: Answer, request: Request, clock: _Clock, safety: SafetyDecision | None = None
+    ) -> Answer:
+        if safety is not None and not safety.urgent:
+            # An earlier red flag's reminder on top; the language's safety net below.
+            answer.answer = safety.wrap(answer.answer)
         answer.corpus_version = self.corpus_version
         answer.audience = request.audience
         answer.timings_ms = clock.timings()

@@ -83,15 +83,15 @@ class Settings:
     """Days that conversations and logged answers are kept (PHT_RETENTION_DAYS)."""
     review_password_hash: str | None = None
     """scrypt hash of the review app's password; never logged (PHT_REVIEW_PASSWORD_HASH)."""
-    answer_words: int = 150
+    answer_words: int = 100
     """A patient answer stops adding sentences past this many words (PHT_ANSWER_WORDS)."""
     answer_sentences: int = 4
     """Corpus sentences in a patient answer, at most (PHT_ANSWER_SENTENCES)."""
     clinician_sentences: int = 8
     """Corpus sentences in a clinician answer, at most (PHT_CLINICIAN_SENTENCES)."""
-    min_answer_cosine: float = 0.38
+    min_answer_cosine: float = 0.1
     """An answer needs a sentence with this cosine to the question (PHT_MIN_ANSWER_COSINE)..."""
-    min_answer_overlap: float = 0.5
+    min_answer_overlap: float = 0.3
     """...or with this share of its specific words; else not_covered (PHT_MIN_ANSWER_OVERLAP)."""
     max_document_bytes: int = 10_000_000
     """Largest corpus file, and largest text read from one, in bytes (PHT_MAX_DOCUMENT_BYTES)."""
@@ -99,6 +99,18 @@ class Settings:
     """Largest sum of all corpus files, in bytes (PHT_MAX_CORPUS_BYTES)."""
     max_manifest_bytes: int = 1_000_000
     """Largest manifest.yaml, file and YAML aliases expanded, in bytes (PHT_MAX_MANIFEST_BYTES)."""
+    chroma_timeout_s: float = 5.0
+    """Seconds any call to a Chroma server may take while answering (PHT_CHROMA_TIMEOUT)."""
+    chroma_ingest_timeout_s: float = 120.0
+    """Seconds any call to a Chroma server may take during ingest (PHT_CHROMA_INGEST_TIMEOUT)."""
+    index_check_s: float = 5.0
+    """How often a running assistant checks the index for a new corpus (PHT_INDEX_CHECK)."""
+    max_history_turn_chars: int = 8000
+    """Longer history turns are rejected with InvalidQuestion (PHT_MAX_HISTORY_TURN_CHARS)."""
+    max_history_turns: int = 100
+    """More earlier turns are rejected with InvalidQuestion (PHT_MAX_HISTORY_TURNS)."""
+    answer_log_wait_s: float = 0.5
+    """Seconds an answer waits for the log's lock before it is spooled (PHT_ANSWER_LOG_WAIT)."""
     ingest_lock_wait_s: float = 30.0
     """Seconds a second pht-ingest waits for the one writing to the store (PHT_INGEST_LOCK_WAIT)."""
 
@@ -133,6 +145,12 @@ class Settings:
                 raise ConfigError(f"PHT_{name.upper()} must be at least 1.")
         if self.ingest_lock_wait_s < 0:
             raise ConfigError("PHT_INGEST_LOCK_WAIT cannot be negative.")
+        for name in ("chroma_timeout_s", "chroma_ingest_timeout_s", "index_check_s",
+                     "answer_log_wait_s"):  # fmt: skip
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"PHT_{name.upper().removesuffix('_S')} must be above 0.")
+        if min(self.max_history_turn_chars, self.max_history_turns) < 1:
+            raise ConfigError("PHT_MAX_HISTORY_TURN_CHARS and PHT_MAX_HISTORY_TURNS must be >= 1.")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -170,6 +188,8 @@ class Settings:
             "PHT_MAX_DOCUMENT_BYTES": "max_document_bytes",
             "PHT_MAX_CORPUS_BYTES": "max_corpus_bytes",
             "PHT_MAX_MANIFEST_BYTES": "max_manifest_bytes",
+            "PHT_MAX_HISTORY_TURN_CHARS": "max_history_turn_chars",
+            "PHT_MAX_HISTORY_TURNS": "max_history_turns",
             "PHT_ANSWER_WORDS": "answer_words",
             "PHT_ANSWER_SENTENCES": "answer_sentences",
             "PHT_CLINICIAN_SENTENCES": "clinician_sentences",
@@ -192,6 +212,10 @@ class Settings:
         for var, field in (
             ("PHT_MIN_ANSWER_COSINE", "min_answer_cosine"),
             ("PHT_MIN_ANSWER_OVERLAP", "min_answer_overlap"),
+            ("PHT_CHROMA_TIMEOUT", "chroma_timeout_s"),
+            ("PHT_CHROMA_INGEST_TIMEOUT", "chroma_ingest_timeout_s"),
+            ("PHT_INDEX_CHECK", "index_check_s"),
+            ("PHT_ANSWER_LOG_WAIT", "answer_log_wait_s"),
         ):
             if env.get(var):
                 kwargs[field] = _float(var, env[var])

@@ -12,6 +12,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from assistant.compose.answer_first import (
+    direction,
+    is_yes_no,
+    lead_in,
+    negated_terms,
+    topic_words,
+)
 from assistant.language.sentences import sentence_spans
 from assistant.language.tokens import terms
 from assistant.retrieval.lexical import Vocabulary
@@ -30,11 +37,12 @@ __all__ = [
 EmbedTexts = Callable[[list[str]], list[list[float]]]
 
 LEAD_INS = {
-    "patient": "Here is what the guidance says:",
-    "clinician": "From the curated sources:",
+    "patient": "",
+    "clinician": "",
     "not_covered_context": "What the guidance does say on this topic:",
 }
-"""Fixed phrases the composer may add; everything else in an answer is corpus text."""
+"""Fixed lead-ins. Answers get none by default: `ExtractiveComposer.lead_in` writes one that
+says something (the topic, or a yes/no direction). Everything else is corpus text."""
 
 OVERLAP_WEIGHT = 0.3
 """How much naming the question's specific words adds to a sentence's cosine."""
@@ -44,10 +52,16 @@ LOW_INFORMATION_PENALTY = 0.1
 """Sign-off sentences ("In conclusion", "For more information") rarely answer anything."""
 NAMES_TOPIC_OVERLAP = 0.5
 """A sentence with at least this share of the question's specific words names its topic."""
-OFF_TOPIC_MARGIN = 0.03
-"""When the best sentence names the topic, one that does not must be this close in cosine."""
-REPEAT_SHARE = 0.8
+REPEAT_SHARE = 0.6
 """Two sentences sharing this share of the shorter one's terms say the same thing."""
+REDUNDANT_COSINE = 0.8
+"""Two sentences whose embeddings are this similar say the same thing: the second is dropped
+(a similarity cut, the simple form of MMR). On this corpus 0.8 separates restatements from
+sentences that only share a subject ("Proximal hamstring tendinopathy is ...")."""
+MIN_PATIENT_WORDS = 40
+"""A patient answer shorter than this takes one more on-topic sentence if there is one."""
+FILL_FLOOR = 0.55
+"""That extra sentence may score down to this share of the best one."""
 MIN_COSINE = 0.25
 """Below this cosine a sentence passes only when it names what was asked about."""
 RELATIVE_FLOOR = 0.72
@@ -177,6 +191,9 @@ class ExtractiveComposer:
         units = _units(hits)
         self.warm([u.text for u in units])
         weights = self.vocabulary.term_weights(question)
+        # "Can this get better without an op?" is not asking about surgery.
+        denied = negated_terms(question)
+        weights = {t: w for t, w in weights.items() if t not in denied} or weights
         total = sum(weights.values())
         scored: list[ScoredUnit] = []
         for unit in units:
@@ -192,43 +209,74 @@ class ExtractiveComposer:
         return scored
 
     def select(self, scored: Sequence[ScoredUnit], audience: str) -> list[ScoredUnit]:
-        """Return the units worth saying, repeats dropped, within the audience's length."""
+        """Return the units worth saying, the most direct answer first.
+
+        After the best sentence, a sentence is added (in score order) only when it scores near
+        the best, names what was asked about whenever the best one does (a PRP question gets no
+        surgery sentence), does not restate a chosen one, and fits the audience's length.
+        """
         if not scored:
             return []
         limit = self.clinician_sentences if audience == "clinician" else self.patient_sentences
-        best = scored[0].score
         floor = self.clinician_floor if audience == "clinician" else self.relative_floor
+        best = scored[0]
+        by_place = {(s.unit.hit_index, s.unit.position): s for s in scored}
         chosen: list[ScoredUnit] = []
         words = 0
-        by_place = {(s.unit.hit_index, s.unit.position): s for s in scored}
-        for candidate in scored:
-            if len(chosen) >= limit:
-                break
-            if candidate.score < best * floor:
-                continue
+
+        def take(candidate: ScoredUnit, share: float) -> bool:
+            nonlocal words
+            if candidate in chosen or len(chosen) >= limit:
+                return False
+            if chosen and candidate.score < best.score * share:
+                return False
             # Low similarity passes only when the sentence names what was asked about.
             if candidate.cosine < self.min_cosine and candidate.overlap < NAMES_TOPIC_OVERLAP:
-                continue
-            # When some sentence names what was asked about, the others must name it too.
-            if (
-                scored[0].overlap >= NAMES_TOPIC_OVERLAP
-                and candidate.overlap == 0
-                and candidate.cosine < scored[0].cosine - OFF_TOPIC_MARGIN
-            ):
-                continue
+                return False
+            if chosen and best.overlap > 0 and candidate.overlap == 0:
+                return False
             group = [candidate]
             if _ANAPHORA.match(candidate.unit.text) and candidate.unit.position > 0:
                 before = by_place.get((candidate.unit.hit_index, candidate.unit.position - 1))
                 if before is not None and before not in chosen:
                     group.insert(0, before)
-            if any(_repeats(g.unit.text, c.unit.text) for g in group for c in chosen):
-                continue
+            if any(self._restates(g, c) for g in group for c in chosen):
+                return False
             extra = sum(len(g.unit.text.split()) for g in group)
             if audience != "clinician" and chosen and words + extra > self.patient_words:
-                continue
-            chosen.extend(g for g in group if g not in chosen)
+                return False
+            chosen.extend(group)
             words += extra
+            return True
+
+        for candidate in scored:
+            take(candidate, floor)
+        if audience != "clinician" and words < MIN_PATIENT_WORDS:
+            for candidate in scored:
+                if take(candidate, FILL_FLOOR):
+                    break
         return chosen
+
+    def _restates(self, a: ScoredUnit, b: ScoredUnit) -> bool:
+        """Return True when two units say the same thing (embedding or term overlap)."""
+        if _repeats(a.unit.text, b.unit.text):
+            return True
+        va, vb = self._cache.get(a.unit.text), self._cache.get(b.unit.text)
+        return va is not None and vb is not None and _cosine(va, vb) >= REDUNDANT_COSINE
+
+    def lead_in(
+        self, question: str, chosen: Sequence[ScoredUnit], audience: str
+    ) -> str:
+        """Return a lead-in that says something: a yes/no direction, the topic, or nothing."""
+        if not chosen:
+            return ""
+        weights = self.vocabulary.term_weights(question)
+        first = chosen[0].unit.text
+        found = set(terms(first))
+        topic = topic_words(question, weights, found)
+        yes_no = is_yes_no(question)
+        answer = direction(question, first, set(weights) & found) if yes_no else None
+        return lead_in(topic, answer, yes_no=yes_no, audience=audience)
 
     def compose(
         self,
@@ -240,11 +288,9 @@ class ExtractiveComposer:
         first_marker: int = 1,
     ) -> Composition:
         """Return the answer text for the chosen units, with citations in marker order."""
-        # Order: chunks by their best chosen unit; inside a chunk, document order.
-        best_of: dict[int, float] = {}
-        for s in chosen:
-            best_of[s.unit.hit_index] = max(best_of.get(s.unit.hit_index, -1.0), s.score)
-        ordered = sorted(chosen, key=lambda s: (-best_of[s.unit.hit_index], s.unit.position))
+        # Answer first: the order of selection (best first; a sentence that starts "This ..."
+        # follows the one it refers to, as `select` put it).
+        ordered = list(chosen)
         markers: dict[int, int] = {}
         highlights: dict[int, list[str]] = {}
         sentences: list[str] = []

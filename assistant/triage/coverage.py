@@ -1,11 +1,16 @@
 """Coverage: what the guidance cannot answer, decided before retrieval and after it.
 
-Before retrieval (`CoverageCheck.before`): a request the guidance never answers (a dose, a rep
-scheme, a price, a population it omits; reviewed rules in rules/coverage_rules.yaml), or a first
-question that only names words the corpus never uses ("Does kombucha help?"). A rule match
-means "not_covered": say so plainly, say who to ask, and add what the guidance does say on the
-topic (retrieved with `topic_query`, cited by the composer). After retrieval
-(`CoverageCheck.relevant`): is the best sentence relevant enough to answer with at all?
+One written rule: a message clearly about something else is out_of_scope (the scope check); a
+message about PHT that asks for what the guidance never states is not_covered. Decided here:
+
+- reviewed rules (rules/coverage_rules.yaml) for what the corpus never states: doses, rep
+  schemes, prices, populations it omits (pregnancy, children), post-operative logistics
+  (crutches, driving, return to work), scans, treatments and products it never discusses. A
+  match means "not_covered": say so plainly, say who to ask, and add what the guidance does say
+  on the topic (retrieved with `topic_query`, cited by the composer);
+- a question whose only topic words are ones the corpus never uses AND that are rare in general
+  English (english.py: "Does kombucha help?"; not "am I stuck with this forever?");
+- after retrieval (`CoverageCheck.relevant`): nothing retrieved is related at all.
 This check never invents the missing number.
 """
 
@@ -23,6 +28,7 @@ from assistant.language.normalise import normalise_for_matching
 from assistant.retrieval.lexical import Vocabulary
 from assistant.rulefile import read_rules_file
 from assistant.settings import Settings
+from assistant.triage.english import GeneralEnglish, general_english
 from assistant.triage.patterns import Matcher, RuleSpec, compile_rules
 from assistant.types import Request
 
@@ -167,22 +173,23 @@ class CoverageCheck:
         *,
         covered_topics: str = "",
         rules: Sequence[CoverageRule] | None = None,
+        english: GeneralEnglish | None = None,
     ) -> None:
         self.vocabulary = vocabulary
         self.covered_topics = covered_topics
         self._prepare = prepare
         self._settings = settings
         self._rules = rules
+        self._english = english
 
     def before(self, request: Request) -> CoverageDecision:
-        """Return the decision before retrieval (a rule, or words the corpus never uses)."""
+        """Return the decision before retrieval (a rule, or rare words the corpus never uses)."""
         uncovered = detect_uncovered(request.question, self._rules)
-        if uncovered or request.history:
+        if uncovered:
             return CoverageDecision(uncovered)
-        # A first question that names nothing the corpus covers, but something it never
-        # mentions ("Is the pain worse in the morning?"), cannot be answered from it.
-        prepared = self._prepare(request.question)
-        return CoverageDecision(None, tuple(self.vocabulary.unknown_words(prepared)))
+        english = self._english or general_english()
+        unknown = self.vocabulary.unknown_words(self._prepare(request.question))
+        return CoverageDecision(None, tuple(w for w in unknown if english.is_rare(w)))
 
     def unknown_text(self, decision: CoverageDecision) -> str:
         """Return the not_covered answer for a question about words the corpus never uses."""

@@ -1,15 +1,23 @@
-"""Is a question about PHT at all? Greetings, thanks, other languages and other topics get a reply.
+"""Is a message about PHT at all? In this app it is, unless it clearly is about something else.
 
-Plain keyword rules over a reviewed vocabulary (rules/scope_terms.yaml) with a little typo
-tolerance; no model. The order of the checks is written at the top of that file. A question is data:
-"ignore previous instructions ..." is classified on what it asks, like any other text.
+Order of the checks (reviewed words in rules/scope_terms.yaml, the model in scope_model.py):
+  1. non_english   mostly non-Latin letters, or more foreign than English function words
+  2. greeting / thanks   only greeting or thanks words
+  3. in_scope      names PHT, the hamstring or the sit bone (`anchors`)
+  4. out_of_scope  names another body part or condition (`other_topics`) and no `region` word
+                   outside it, unless it compares with PHT (`comparisons`: "slower than my
+                   achilles?")
+  5. in_scope      names the buttock / back-of-thigh region (`region`)
+  6. out_of_scope  the learned classifier is confident the message is about something else
+  7. in_scope      everything else: "what causes this?", "is it safe?", "how long for?"
+A question is data: "ignore previous instructions ..." is classified on what it asks.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,13 +27,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.errors import RulesError
 from assistant.language.normalise import normalise_for_matching
-from assistant.language.turns import is_follow_up, user_turns
 from assistant.language.typos import NearestWord
 from assistant.rulefile import read_rules_file
+from assistant.triage.scope_model import ScopeModel
 from assistant.types import Request
 
 __all__ = [
     "RULES_PATH",
+    "OUT_OF_SCOPE_PROBABILITY",
     "ScopeKind",
     "ScopeDecision",
     "ScopeTerms",
@@ -39,14 +48,15 @@ ScopeKind = Literal["in_scope", "greeting", "thanks", "out_of_scope", "non_engli
 
 _WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 RULES_PATH = Path(__file__).parent / "rules" / "scope_terms.yaml"
+OUT_OF_SCOPE_PROBABILITY = 0.8
+"""The classifier must be at least this sure before a message is out of scope (in scope by
+default). Chosen on the dev train split: 0.7 refused 5 in-scope questions, 0.8 none."""
 _FUZZY_CUTOFF = 0.85
 """difflib ratio from which a word counts as a misspelling of a `fuzzy` topic word."""
-_FOLLOW_UP_MAX_WORDS = 12
-"""A question with no topic words of its own and at most this many words is a follow-up."""
-_HISTORY_TURNS = 3
-"""How many earlier user turns can make a topic-less question a follow-up."""
 _NON_LATIN_SHARE = 0.3
 """More than this share of non-Latin letters: the question is not in English."""
+
+VectorOf = Callable[[str], Sequence[float]]
 
 
 class _Replies(BaseModel):
@@ -61,13 +71,12 @@ class _Replies(BaseModel):
 class _ScopeFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: Literal[1]
-    pht: list[str] = Field(min_length=1)
+    version: Literal[2]
+    anchors: list[str] = Field(min_length=1)
     region: list[str] = Field(min_length=1)
-    care: list[str] = Field(min_length=1)
-    other_conditions: list[str] = Field(min_length=1)
-    off_topic: list[str] = Field(min_length=1)
-    fuzzy: dict[str, Literal["pht", "region"]] = Field(default_factory=dict)
+    other_topics: list[str] = Field(min_length=1)
+    comparisons: list[str] = Field(min_length=1)
+    fuzzy: dict[str, Literal["anchor", "region"]] = Field(default_factory=dict)
     greeting_words: list[str] = Field(min_length=1)
     thanks_words: list[str] = Field(min_length=1)
     filler_words: list[str] = Field(default_factory=list)
@@ -107,11 +116,10 @@ def _alternation(patterns: Sequence[str], where: str) -> re.Pattern[str]:
 class ScopeTerms:
     """The compiled vocabulary of scope_terms.yaml."""
 
-    pht: re.Pattern[str]
+    anchors: re.Pattern[str]
     region: re.Pattern[str]
-    care: re.Pattern[str]
     other: re.Pattern[str]
-    off_topic: re.Pattern[str]
+    comparisons: re.Pattern[str]
     fuzzy: Mapping[str, str]
     greeting_words: frozenset[str]
     thanks_words: frozenset[str]
@@ -131,18 +139,17 @@ def load_scope_terms(path: Path | None = None) -> ScopeTerms:
     """Return the compiled scope vocabulary from `path` (the packaged file by default)."""
     path = RULES_PATH if path is None else Path(path)
     spec = read_rules_file(path, _ScopeFile)
-    lists = ("pht", "region", "care", "other_conditions", "off_topic")
+    lists = ("anchors", "region", "other_topics", "comparisons")
     compiled = {name: _alternation(getattr(spec, name), f"{path}: {name} entry") for name in lists}
     replies = {key: " ".join(value.split()) for key, value in spec.replies.model_dump().items()}
     examples = "\n".join(f"- {question}" for question in spec.example_questions)
     replies["out_of_scope"] = f"{replies['out_of_scope']} You could ask, for example:\n{examples}"
     foreign = [word for words in spec.foreign_words.values() for word in words]
     return ScopeTerms(
-        pht=compiled["pht"],
+        anchors=compiled["anchors"],
         region=compiled["region"],
-        care=compiled["care"],
-        other=compiled["other_conditions"],
-        off_topic=compiled["off_topic"],
+        other=compiled["other_topics"],
+        comparisons=compiled["comparisons"],
         fuzzy={normalise_for_matching(word): kind for word, kind in spec.fuzzy.items()},
         greeting_words=_words(spec.greeting_words),
         thanks_words=_words(spec.thanks_words),
@@ -156,10 +163,22 @@ def load_scope_terms(path: Path | None = None) -> ScopeTerms:
 
 
 class ScopeClassifier:
-    """Classifies questions with one compiled vocabulary."""
+    """Reviewed topic words first, then (when given) the learned classifier; in scope by default."""
 
-    def __init__(self, terms: ScopeTerms | None = None) -> None:
+    def __init__(
+        self,
+        terms: ScopeTerms | None = None,
+        *,
+        model: ScopeModel | None = None,
+        vector_of: VectorOf | None = None,
+        threshold: float = OUT_OF_SCOPE_PROBABILITY,
+    ) -> None:
+        if (model is None) != (vector_of is None):
+            raise ValueError("the scope model needs `vector_of`, and the other way round")
         self.terms = load_scope_terms() if terms is None else terms
+        self.model = model
+        self._vector_of = vector_of
+        self.threshold = threshold
         self._nearest = NearestWord(self.terms.fuzzy, _FUZZY_CUTOFF)
 
     def _is_non_english(self, text: str, words: list[str]) -> bool:
@@ -195,43 +214,42 @@ class ScopeClassifier:
         return None
 
     def _fuzzy_kinds(self, words: list[str]) -> set[str]:
-        kinds: set[str] = set()
-        for word in words:
-            close = self._nearest(word)
-            if close:
-                kinds.add(self.terms.fuzzy[close])
-        return kinds
+        return {self.terms.fuzzy[close] for close in map(self._nearest, words) if close}
 
-    def _topic(self, text: str, words: list[str]) -> tuple[ScopeKind | None, str]:
-        """Return in_scope/out_of_scope from the question alone, or None when it says nothing."""
+    def p_out(self, question: str) -> float | None:
+        """Return the classifier's probability that `question` is about something else."""
+        if self.model is None or self._vector_of is None:
+            return None
+        return self.model.p_out(self._vector_of(question))
+
+    def _topic(self, question: str, text: str, words: list[str]) -> tuple[ScopeKind, str]:
         terms = self.terms
-        if terms.pht.search(text) or "pht" in self._fuzzy_kinds(words):
-            return "in_scope", "names PHT or the hamstring / sit bone"
+        if terms.anchors.search(text) or "anchor" in self._fuzzy_kinds(words):
+            return "in_scope", "names PHT, the hamstring or the sit bone"
         # A region word inside another condition's name ("gluteal tendinopathy") does not count.
         rest = terms.other.sub(" ", text)
-        if terms.region.search(rest) or "region" in self._fuzzy_kinds(_WORDS.findall(rest)):
-            return "in_scope", "names the buttock / hamstring region"
-        if terms.other.search(text):
-            return "out_of_scope", "about another joint or condition"
-        if terms.off_topic.search(text):
-            return "out_of_scope", "about an unrelated topic"
-        if terms.care.search(text):
-            return "in_scope", "about care the guidance discusses"
-        return None, "no topic words"
-
-    def _history_in_scope(self, history: Sequence[Mapping[str, str]]) -> bool:
-        for turn in user_turns(history)[-_HISTORY_TURNS:]:
-            text = normalise_for_matching(turn)
-            if self._topic(text, _WORDS.findall(text))[0] == "in_scope":
-                return True
-        return False
+        region = terms.region.search(rest) or "region" in self._fuzzy_kinds(_WORDS.findall(rest))
+        if terms.other.search(text) and not region and not terms.comparisons.search(text):
+            return "out_of_scope", "about another body part or condition"
+        if region:
+            return "in_scope", "names the buttock / back-of-thigh region"
+        p_out = self.p_out(question)
+        if p_out is not None and p_out >= self.threshold:
+            return "out_of_scope", f"the classifier says another topic (p={p_out:.2f})"
+        shown = "" if p_out is None else f" (classifier p_out={p_out:.2f})"
+        return "in_scope", f"in scope by default{shown}"
 
     def decide(self, request: Request) -> ScopeDecision:
-        """Return the scope decision on a request (earlier user turns count for follow-ups)."""
+        """Return the scope decision on a request (the message decides; history does not)."""
         return self.classify(request.question, request.history)
 
     def classify(self, question: str, history: Sequence[Mapping[str, str]] = ()) -> ScopeDecision:
-        """Return the scope decision for a question, using the earlier user turns for follow-ups."""
+        """Return the scope decision for a question.
+
+        `history` is accepted for the callers' sake: a follow-up without topic words is in scope
+        by default anyway, and one clearly about something else is out of scope whatever came
+        before ("thanks. who won the match?").
+        """
         terms = self.terms
         text = normalise_for_matching(question)
         words = _WORDS.findall(text)
@@ -240,18 +258,14 @@ class ScopeClassifier:
         small_talk = self._small_talk(words)
         if small_talk is not None:
             return ScopeDecision(small_talk, terms.replies[small_talk], f"only {small_talk} words")
-        kind, reason = self._topic(text, words)
-        if kind == "in_scope":
-            return ScopeDecision("in_scope", None, reason)
-        if kind is None and words and self._history_in_scope(history):
-            if len(words) <= _FOLLOW_UP_MAX_WORDS or is_follow_up(text):
-                return ScopeDecision("in_scope", None, "a follow-up to an in-scope question")
-        return ScopeDecision("out_of_scope", terms.replies["out_of_scope"], reason)
+        kind, reason = self._topic(question, text, words)
+        reply = terms.replies["out_of_scope"] if kind == "out_of_scope" else None
+        return ScopeDecision(kind, reply, reason)
 
 
 @cache
 def default_classifier() -> ScopeClassifier:
-    """Return the classifier over the packaged vocabulary (built once per process)."""
+    """Return the rules-only classifier over the packaged vocabulary (built once per process)."""
     return ScopeClassifier()
 
 

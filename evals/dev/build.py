@@ -77,7 +77,8 @@ def load_families(folder: Path | None = None) -> dict[str, list[Family]]:
             except ValidationError as exc:
                 raise EvalCaseError(f"{path}: family {label!r}: {exc}") from exc
             if family.family in seen:
-                raise EvalCaseError(f"{path}: family {family.family!r} repeats {seen[family.family]}")
+                first = seen[family.family]
+                raise EvalCaseError(f"{path}: family {family.family!r} repeats one in {first}")
             seen[family.family] = path
             families.append(family)
         out[path.stem] = families
@@ -98,9 +99,9 @@ def split(groups: dict[str, list[Family]]) -> dict[str, dict[str, list[Family]]]
             for position, family in enumerate(ranked):
                 side = "test" if position % 5 in _TEST_POSITIONS else "train"
                 sides[side].setdefault(stem, []).append(family)
-    for side in sides.values():
-        for families in side.values():
-            families.sort(key=lambda f: f.family)
+    for stems in sides.values():
+        for members in stems.values():
+            members.sort(key=lambda f: f.family)
     return sides
 
 

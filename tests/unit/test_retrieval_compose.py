@@ -153,7 +153,9 @@ def test_red_flag_skips_retrieval(assistant: Assistant) -> None:
 
 
 def test_out_of_scope_and_greeting(assistant: Assistant) -> None:
-    assert assistant.ask("How do I bake bread?").status == "out_of_scope"
+    # Reviewed other-topic words decide without a model; "bake bread" needs the classifier
+    # (tests/unit/test_scope.py), which this fake assistant does not have.
+    assert assistant.ask("How do I treat my sprained ankle?").status == "out_of_scope"
     hello = assistant.ask("hello")
     assert hello.status == "out_of_scope" and hello.disclaimer == DISCLAIMER
 
