@@ -76,6 +76,9 @@ class Hit:
     lexical: float = 0.0
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    question: float = 0.0
+    """Cosine similarity of the query and the chunk's nearest reviewed question (0: none found)."""
+    question_rank: int | None = None
 
 
 @dataclass(frozen=True)

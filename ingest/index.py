@@ -21,6 +21,13 @@ from assistant.index.chroma import CORPUS_VERSION_KEY, read_collection
 from assistant.types import Chunk
 from ingest.chunk import embedding_text
 from ingest.pipeline import corpus_version
+from ingest.question_index import (
+    embed_questions,
+    plan_questions,
+    stored_question_ids,
+    write_questions,
+)
+from ingest.questions import QuestionRecord
 
 __all__ = ["IngestSummary", "SyncPlan", "plan_sync", "sync", "chunk_metadata"]
 
@@ -44,6 +51,11 @@ class IngestSummary:
     seconds: float
     corpus_version: str
     dry_run: bool = False
+    questions: int = 0
+    """Reviewed questions indexed beside the chunks (corpus/questions/<doc_id>.yaml)."""
+    questions_added: int = 0
+    questions_deleted: int = 0
+    questions_unchanged: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """Return the summary as JSON-ready data."""
@@ -121,12 +133,12 @@ def _existing(collection: Any) -> dict[str, tuple[str, str]]:
     }
 
 
-def _check_stored(stored: set[str], wanted: set[str]) -> None:
-    """Raise StoreError unless the collection holds exactly the `wanted` chunk ids."""
+def _check_stored(stored: set[str], wanted: set[str], what: str = "chunks") -> None:
+    """Raise StoreError unless the collection holds exactly the `wanted` ids."""
     if stored != wanted:
         raise StoreError(
             f"The index changed while pht-ingest wrote it ({len(stored - wanted)} unexpected, "
-            f"{len(wanted - stored)} missing chunks): another writer without the ingest lock? "
+            f"{len(wanted - stored)} missing {what}): another writer without the ingest lock? "
             "Run pht-ingest again; until then corpus_version labels the mixed index."
         )
 
@@ -141,8 +153,13 @@ def sync(
     dry_run: bool = False,
     batch_size: int = 16,
     progress: Callable[[int], None] | None = None,
+    questions: Sequence[QuestionRecord] = (),
+    question_collection: Any = None,
 ) -> IngestSummary:
-    """Bring `collection` in line with `chunks` and return what changed."""
+    """Bring `collection` in line with `chunks` (and `question_collection` with `questions`).
+
+    Without a question collection, questions are ignored and the corpus version is the chunks'.
+    """
     started = time.perf_counter()
     existing = _existing(collection)
     meta = collection.metadata or {}
@@ -151,7 +168,14 @@ def sync(
                     meta.get(EMBEDDING_MODEL_KEY), model_name)
         rebuild = True
     plan = plan_sync(existing, chunks, rebuild=rebuild)
-    version = corpus_version([chunk.chunk_id for chunk in chunks])
+    wanted_questions = list(questions) if question_collection is not None else []
+    stored_questions = (
+        stored_question_ids(question_collection) if question_collection is not None else set()
+    )
+    question_plan = plan_questions(stored_questions, wanted_questions, rebuild=rebuild)
+    version = corpus_version(
+        [chunk.chunk_id for chunk in chunks] + [q.question_id for q in wanted_questions]
+    )
     documents = len({chunk.doc_id for chunk in chunks})
 
     if not dry_run:
@@ -166,6 +190,7 @@ def sync(
                 vectors[position] = vector
             if progress:
                 progress(len(batch))
+        question_vectors = embed_questions(question_plan, embed)
         # Everything slow is done; from here on the collection is written in three short calls.
         if plan.write:
             collection.upsert(
@@ -181,15 +206,19 @@ def sync(
             )
         if plan.delete:
             collection.delete(ids=plan.delete)
+        if question_collection is not None:
+            write_questions(question_collection, question_plan, question_vectors)
+            stored_questions = stored_question_ids(question_collection)
         # The label must describe what is stored, not what this run meant to store: re-read the
         # ids (cheap: no documents or vectors) before labelling.
         stored = set(read_collection(collection, [])["ids"])
         new_meta = {k: v for k, v in meta.items() if not str(k).startswith("hnsw:")}
-        new_meta.update({CORPUS_VERSION_KEY: corpus_version(sorted(stored)),
+        new_meta.update({CORPUS_VERSION_KEY: corpus_version(sorted(stored | stored_questions)),
                          EMBEDDING_MODEL_KEY: model_name})  # fmt: skip
         if new_meta != meta:
             collection.modify(metadata=new_meta)
         _check_stored(stored, {chunk.chunk_id for chunk in chunks})
+        _check_stored(stored_questions, {q.question_id for q in wanted_questions}, "questions")
 
     return IngestSummary(
         documents=documents,
@@ -201,4 +230,8 @@ def sync(
         seconds=round(time.perf_counter() - started, 3),
         corpus_version=version,
         dry_run=dry_run,
+        questions=len(wanted_questions),
+        questions_added=len(question_plan.write),
+        questions_deleted=len(question_plan.delete),
+        questions_unchanged=question_plan.unchanged,
     )

@@ -6,6 +6,7 @@ The query is for retrieval only; the answer still quotes the corpus.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from assistant.language.lexicon import lexicon
@@ -24,7 +25,7 @@ __all__ = [
 ]
 
 TYPO_CUTOFF = 0.84
-"""difflib ratio from which a query word counts as a misspelling of a corpus word."""
+"""Similarity ratio (InDel, as difflib's) from which a query word counts as a misspelling."""
 SHORT_QUESTION_WORDS = 6
 """A question with at most this many words of 3+ letters leans on the one before it."""
 _CONDITION = re.compile(
@@ -37,8 +38,13 @@ _CONDITION = re.compile(
 class QueryCorrector:
     """Corrects misspelt query words to the nearest word of the corpus vocabulary."""
 
-    def __init__(self, vocabulary: set[str], cutoff: float = TYPO_CUTOFF) -> None:
-        self.nearest = NearestWord(vocabulary, cutoff)
+    def __init__(
+        self,
+        vocabulary: set[str],
+        cutoff: float = TYPO_CUTOFF,
+        counts: Mapping[str, int] | None = None,
+    ) -> None:
+        self.nearest = NearestWord(vocabulary, cutoff, counts=counts)
         self.vocabulary = self.nearest.vocabulary
 
     def correct_word(self, word: str) -> str:
@@ -82,8 +88,9 @@ class QueryPreparer:
         vocabulary: Vocabulary,
         expansions: QueryExpansions | None = None,
     ) -> None:
-        words = {w.lower() for c in chunks for w in re.findall(r"[A-Za-z]+", c.text)}
-        self.corrector = QueryCorrector(words | lexicon().domain_words)
+        counts = Counter(w.lower() for c in chunks for w in re.findall(r"[A-Za-z]+", c.text))
+        # Counts break ties between equally close words: the one the corpus uses more wins.
+        self.corrector = QueryCorrector(set(counts) | lexicon().domain_words, counts=counts)
         self.expansions = expansions or QueryExpansions.load()
         self._vocabulary = vocabulary
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from assistant.index.questions import QuestionSearch
 from assistant.retrieval.dense import DenseSearch, QueryVectors
 from assistant.retrieval.fusion import fuse
 from assistant.retrieval.lexical import LexicalIndex, Vocabulary
@@ -22,7 +23,11 @@ high by the other still gets in."""
 
 
 class HybridSearch:
-    """Dense + BM25 search fused by reciprocal rank, near-duplicates removed."""
+    """Dense + BM25 + reviewed-question search fused by reciprocal rank, near-duplicates removed.
+
+    A hit on a question stands for the chunk it maps to (the multi-vector pattern): a question
+    worded like the user's finds its passage even when the passage shares no words with it.
+    """
 
     def __init__(
         self,
@@ -31,6 +36,7 @@ class HybridSearch:
         embed_query: Callable[[str], list[float]],
         candidates: int = CANDIDATES,
         expansions: QueryExpansions | None = None,
+        questions: QuestionSearch | None = None,
     ) -> None:
         self.chunks = list(chunks)
         self._by_id = {chunk.chunk_id: i for i, chunk in enumerate(self.chunks)}
@@ -41,6 +47,8 @@ class HybridSearch:
         self.vector = QueryVectors(embed_query)
         self._dense = dense
         self._candidates = candidates
+        self._questions = questions
+        """The reviewed questions nearest the query, as chunk ids (None: the index has none)."""
 
     def search(self, query: str, k: int) -> list[Hit]:
         """Return the top `k` fused hits for `query`."""
@@ -49,9 +57,11 @@ class HybridSearch:
         prepared = self.prepare(query)
         # Each ranking offers at least k candidates: a pool smaller than k capped k silently.
         n = min(max(self._candidates, k), len(self.chunks))
-        dense = self._dense(self.vector(prepared), n)
+        vector = self.vector(prepared)
+        dense = self._dense(vector, n)
         lexical = self.lexical.search(prepared, n)
-        return fuse(self.chunks, self._by_id, dense, lexical, k)
+        questions = self._questions(vector, n) if self._questions else []
+        return fuse(self.chunks, self._by_id, dense, lexical, k, questions)
 
 
 @dataclass(frozen=True)
