@@ -99,7 +99,7 @@ def build_static_assistant(
         read_chunks,
     )
     from assistant.index.embeddings import load_embeddings
-    from assistant.index.questions import open_question_search
+    from assistant.index.questions import open_question_index
     from assistant.pipeline import Assistant
     from assistant.retrieval.search import HybridSearch
 
@@ -108,9 +108,12 @@ def build_static_assistant(
     embeddings = load_embeddings(settings)
     client = chroma_client(settings, fresh=fresh)
     collection = open_collection(client, settings, embeddings)
-    chunks, version = read_chunks(collection, settings)
+    question_index = open_question_index(client, settings, embeddings)
+    chunks, version = read_chunks(
+        collection, settings, extra_ids=question_index.ids if question_index else ()
+    )
     dense = chroma_dense_search(client, settings, embeddings)
-    questions = open_question_search(client, settings, embeddings)
+    questions = question_index.search if question_index else None
     search = HybridSearch(chunks, dense, embeddings.embed_query, questions=questions)
     composer = ExtractiveComposer(
         embeddings.embed_documents,

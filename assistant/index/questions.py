@@ -9,6 +9,7 @@ older store, or a corpus without sidecars) simply has no question search.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import ServerUnavailable
@@ -28,6 +29,8 @@ __all__ = [
     "best_per_chunk",
     "chroma_question_search",
     "open_question_search",
+    "open_question_index",
+    "QuestionIndex",
 ]
 
 QUESTION_SUFFIX = "_questions"
@@ -105,13 +108,30 @@ def chroma_question_search(collection: Collection, settings: Settings) -> Questi
     return search
 
 
-def open_question_search(
+@dataclass(frozen=True)
+class QuestionIndex:
+    """The index's reviewed questions: their search, and their ids (the corpus version's)."""
+
+    search: QuestionSearch
+    ids: tuple[str, ...]
+
+
+def open_question_index(
     client: ClientAPI, settings: Settings, embeddings: Embeddings
-) -> QuestionSearch | None:
-    """Return the search over the index's reviewed questions, or None when it holds none."""
-    from assistant.index.chroma import ChromaEmbeddingFunction
+) -> QuestionIndex | None:
+    """Return the index's reviewed questions, or None when it holds none."""
+    from assistant.index.chroma import ChromaEmbeddingFunction, read_collection
 
     collection = open_question_collection(client, settings, ChromaEmbeddingFunction(embeddings))
     if collection is None or collection.count() == 0:
         return None
-    return chroma_question_search(collection, settings)
+    ids = tuple(read_collection(collection, [])["ids"])
+    return QuestionIndex(search=chroma_question_search(collection, settings), ids=ids)
+
+
+def open_question_search(
+    client: ClientAPI, settings: Settings, embeddings: Embeddings
+) -> QuestionSearch | None:
+    """Return the search over the index's reviewed questions, or None when it holds none."""
+    index = open_question_index(client, settings, embeddings)
+    return index.search if index else None
