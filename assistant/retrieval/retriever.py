@@ -63,5 +63,7 @@ def hit_to_document(hit: Hit) -> Document:
         lexical=hit.lexical,
         dense_rank=hit.dense_rank,
         lexical_rank=hit.lexical_rank,
+        question=hit.question,
+        question_rank=hit.question_rank,
     )
     return Document(page_content=hit.chunk.text, metadata=meta, id=hit.chunk.chunk_id)
