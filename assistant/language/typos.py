@@ -1,11 +1,11 @@
 """The one typo mechanism: the nearest word of a known vocabulary, found with SymSpell.
 
 Retrieval corrects query words to corpus words; the scope check recognises misspelt topic words.
-Each passes its own vocabulary and cutoff. SymSpell (symmetric deletes) finds every vocabulary word
-within two edits in microseconds, whatever the vocabulary's size; the candidates are then ranked by
-their similarity ratio (rapidfuzz's normalised InDel ratio, the measure difflib's cutoff used), so
-the cutoff keeps its meaning. (Misspellings that reviewed rules must catch, like "runnning", are
-written into those rules' regexes, where a reviewer sees them.)
+Each passes its own vocabulary and cutoff. SymSpell (symmetric deletes) finds the vocabulary words
+nearest in edits (at most two) in well under a millisecond, whatever the vocabulary's size; they
+are ranked by their similarity ratio (rapidfuzz's normalised InDel ratio, the measure difflib's
+cutoff used), so the cutoff keeps its meaning. (Misspellings that reviewed rules must catch, like
+"runnning", are written into those rules' regexes, where a reviewer sees them.)
 """
 
 from __future__ import annotations
@@ -56,8 +56,10 @@ class NearestWord:
         return self._nearest(word)
 
     def _find(self, word: str) -> str | None:
+        # CLOSEST: only the words at the smallest edit distance. Measured at 100k chunks (33k
+        # words), against ALL: 181 vs 175 of 200 typed words recovered, p95 0.3 vs 10 ms.
         found = self._symspell.lookup(
-            word, Verbosity.ALL, max_edit_distance=MAX_EDITS, transfer_casing=False
+            word, Verbosity.CLOSEST, max_edit_distance=MAX_EDITS, transfer_casing=False
         )
         best: tuple[float, int, str] | None = None
         for suggestion in found:
