@@ -36,7 +36,7 @@ _BACKWARD_WEIGHT = 0.5
 """A claim's own clause-final denial reaching back over its subject ("X after Y is limited")
 is a weak reading; the passage's is not (dropping "... is limited" is the error)."""
 _DENIAL_WEIGHT = 2.0
-"""A claim that denies what the passage only asserts."""
+"""A word the claim's own negator governs and that comes out the other way round."""
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,8 @@ def _polarity_conflict(claim: Reading, evidence: Reading) -> Conflict | None:
     def weight(word: str) -> float:
         if word in claim.weak and 1 in evidence.values[word]:
             return _BACKWARD_WEIGHT
-        if word in claim.negated and evidence.values[word] == {1}:
-            return _DENIAL_WEIGHT
+        if word in claim.negated:
+            return _DENIAL_WEIGHT  # the claim's own "not" turns it: a denial, not scope noise
         return 1.0
 
     total = sum(weight(w) for w in turned)
@@ -107,7 +107,9 @@ def _polarity_conflict(claim: Reading, evidence: Reading) -> Conflict | None:
 def _antonym_conflict(claim: Reading, evidence: Reading) -> Conflict | None:
     for side_a, side_b in polarity_lexicon().antonyms:
         for mine, theirs in ((side_a, side_b), (side_b, side_a)):
-            used = (claim.stems & mine) - evidence.stems
+            if evidence.stems & mine:
+                continue  # the passage uses this side too ("reduces ... and increases ...")
+            used = claim.stems & mine
             opposite = (evidence.stems & theirs) - claim.stems
             for word in sorted(used):
                 for other in sorted(opposite):

@@ -27,7 +27,7 @@ __all__ = ["Reading", "read", "words_of", "is_word", "BREAKS"]
 
 BREAKS = frozenset(
     {CLAUSE_MARK, "but", "however", "although", "though", "yet", "whereas", "while", "which",
-     "who", "and", "because", "since", "so"}
+     "who", "whose", "and", "because", "since", "so", "when", "if", "once", "unless", "until"}
 )  # fmt: skip
 """Words that end an operator's clause, like punctuation does."""
 _AFTER_POST = frozenset({"in", "for", "during", "at", "when", "because"})
@@ -36,7 +36,10 @@ _PREFIX_NOT = "not_"
 """What a negative prefix becomes: a negator of the one word it is part of."""
 _BETWEEN_RE = re.compile(r"\bbetween (\w+) and (\w+)\b", re.IGNORECASE)
 _PER_CENT_RE = re.compile(r"\bper cent\b", re.IGNORECASE)
-_REDUCER_STOPS = frozenset({"or", "of", "for", "in", "on", "with", "from", "during"})
+_REDUCER_STOPS = frozenset(
+    {"or", "of", "for", "in", "on", "with", "from", "during", "than", "compared"}
+)
+_PREPOSITIONS = frozenset({"for", "after", "in", "at", "during", "within", "over"})
 _NOMINAL_REACH = 2
 """Content words a noun operator governs after its preposition ("relief of tendinopathy pain")."""
 
@@ -53,7 +56,7 @@ class Reading:
     weak: frozenset[str]
     """Stems turned around only by a clause-final operator reaching back."""
     negated: frozenset[str]
-    """Stems a negator (not a reducer) turns around, reading forward."""
+    """Stems a negator (not a reducer) governs, reading forward ("does not relieve pain")."""
     prefixed: frozenset[str]
     """Stems denied by a negative prefix ("non-invasive", "unsafe")."""
     absolutes: frozenset[str]
@@ -132,6 +135,8 @@ def _operator_at(words: list[str], i: int, lex: PolarityLexicon) -> tuple[int, s
         return 1, "prefix"
     if word in lex.nominal and following in lex.nominal[word]:
         return 1, "nominal"
+    if word in lex.reducers and i > 0 and words[i - 1].endswith("ly"):
+        return 0, ""  # "severely impaired cases", "badly limiting cases": a description
     if word in lex.reducers and (following in _DETERMINERS or is_word(following)):
         return 1, "reducer"
     if word in lex.nominal or word in lex.reducers:
@@ -192,6 +197,12 @@ def _scope(
     predicate = len(forward) == 1 and (
         words[forward[0]] in lex.light or words[forward[0]].endswith(("ed", "en"))
     )
+    # "if conservative therapy fails for three months": the denial is of its subject.
+    prepositional = kind == "negator" and words[i + size : i + size + 1] and (
+        words[i + size] in _PREPOSITIONS
+    )
+    if prepositional:
+        return [], _before(words, i, lex.backward_window)  # not the duration after "for"
     if not forward or (kind == "negator" and predicate and clause_final):
         return forward, _before(words, i, lex.backward_window)
     return forward, []
@@ -313,7 +324,7 @@ def read(text: str) -> Reading:
         values.setdefault(s, set()).add(value)
         if value != 1 and not marks.forward[k]:
             weak.add(s)
-        if value != 1 and marks.denied_forward[k]:
+        if marks.denied_forward[k]:
             negated.add(s)
         if marks.prefixed[k]:
             prefixed.add(s)

@@ -43,6 +43,14 @@ LOADING = (
     "Insufficient activity weakens the tissue, while excessive or incorrect loading, including "
     "aggressive stretching, can hinder healing."
 )
+SURGERY_OPTION = (
+    "Surgery is an effective option in carefully selected patients who have failed three to "
+    "six months of conservative therapy."
+)
+TOPICAL = (
+    "Topical NSAIDs may be effective and have fewer systemic side effects, but it is unclear "
+    "whether they are better than other analgesics."
+)
 CORTICO = (
     "Locally injected corticosteroids may be more effective than oral NSAIDs in acute-phase pain "
     "relief, but do not alter long-term outcomes."
@@ -122,6 +130,25 @@ def test_two_denials_assert_and_clause_final_denials_reach_back() -> None:
         ("Shockwave therapy is expensive", ESWT),
         ("Degeneration lowers the tendon's ability to heal", DEGENERATION),
         ("No, excessive stretching should be avoided", STRETCH),
+        (
+            "If conservative therapy fails for three to six months, surgery can be an effective "
+            "option in carefully selected patients",
+            SURGERY_OPTION,
+        ),
+        (
+            "For carefully chosen patients, an operation is an effective option once three to six "
+            "months of conservative therapy have not worked",
+            SURGERY_OPTION,
+        ),
+        (
+            "In the acute phase, injected corticosteroids may relieve pain more effectively than "
+            "oral NSAIDs; they do not change long-term outcomes",
+            CORTICO,
+        ),
+        ("The long-term benefit of steroid or PRP injections is variable", INJECTIONS),
+        ("Stretching should not be overdone, because it increases tendon compression", STRETCH),
+        ("Improvement is achievable with the right approach, though slow progress is typical",
+         "Slow progress is typical, but with the right approach, improvement is achievable."),
         ("Doing too little weakens the tissue, and too much loading can hinder healing", LOADING),
     ],
 )
@@ -154,6 +181,12 @@ def test_faithful_paraphrases_have_no_conflict(claim: str, evidence: str) -> Non
         ("Oral NSAIDs may be more effective than injected corticosteroids", CORTICO, "order"),
         ("Tendon compression increases stretching", STRETCH, "order"),
         ("Acupuncture also relieves the pain of chronic tendinopathy", ESWT, "fact"),
+        ("Corticosteroid injections are less effective than oral NSAIDs", CORTICO, "antonym"),
+        ("NSAIDs do not relieve short-term pain", NSAIDS, "polarity"),
+        ("Topical NSAIDs are not effective", TOPICAL, "polarity"),
+        ("Topical NSAIDs have more systemic side effects", TOPICAL, "polarity"),
+        ("Sitting does not limit rest", SITTING, "polarity"),
+        ("Surgery is reserved for mild cases", SURGERY, "antonym"),
     ],
 )
 def test_misstatements_are_named(claim: str, evidence: str, kind: str) -> None:
