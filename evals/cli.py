@@ -47,12 +47,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-thresholds", action="store_true", help="do not enforce thresholds")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument(
+        "--dev", action="store_true",
+        help="run the dev set's train and test splits (evals/dev) and print them side by side",
+    )  # fmt: skip
+    parser.add_argument(
         "--matcher-quality", action="store_true", help="only report the statement matcher's"
         " precision and recall on evals/labelled_pairs.jsonl",
     )  # fmt: skip
     parser.add_argument(
         "--llm-bench", action="store_true", help="only replay the LLM paraphrase benchmark"
         " (evals/llm_bench) through a scripted loopback server; --out writes its figures",
+    )  # fmt: skip
+    parser.add_argument(
+        "--triage", action="store_true", help="only the red-flag triage eval: grouped CV by"
+        " phrasing family, new gate against the old one (evals/triage_eval.py); --out: JSON",
     )  # fmt: skip
     return parser
 
@@ -122,10 +130,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run `pht-eval` with `argv` (sys.argv by default); return the exit code."""
     args = _parser().parse_args(argv)
     try:
+        if args.triage:
+            from evals.triage_eval import run_cli
+
+            return run_cli(args.out, enforce=not args.no_thresholds)
         if args.llm_bench:
             from evals.llm_bench.run import run_llm_bench
 
             return run_llm_bench(args.out)
+        if args.dev:
+            from evals.dev_run import run_dev
+
+            return run_dev(
+                args.out, mode=args.mode, enforce=not args.no_thresholds,
+                progress=not args.no_progress,
+            )  # fmt: skip
         if args.matcher_quality:
             print(matcher_quality.report(matcher_quality.evaluate(matcher_quality.load_pairs())))
             return 0

@@ -359,3 +359,17 @@ def main_triage(out: Path | None, embed: Embed, cache: Path | None, enforce: boo
     for problem in failed:
         print(f"below threshold: {problem}")
     return 1 if failed else 0
+
+
+def run_cli(out: Path | None, *, enforce: bool = True) -> int:
+    """`pht-eval --triage`: embed with the packaged model (vectors cached in PHT_DATA_DIR)."""
+    from assistant.index.embeddings import load_embeddings
+    from assistant.settings import Settings
+
+    settings = Settings.from_env()
+    embeddings = load_embeddings(settings)
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(embeddings.embed_documents(list(texts)), dtype=np.float64)
+
+    return main_triage(out, embed, settings.data_dir / "triage", enforce)

@@ -1,0 +1,134 @@
+"""The curated triage dataset: size, coverage, families, strict loading, generated files in sync."""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import RulesError
+from assistant.triage.dataset import (
+    CATEGORIES,
+    LANGUAGES,
+    build_items,
+    data_dir,
+    dataset_hash,
+    load_categories,
+    load_families,
+    perturb,
+    write_jsonl,
+)
+from evals.models import load_cases
+
+ITEMS = build_items()
+
+
+def test_at_least_1500_red_flags_and_1500_lookalikes() -> None:
+    counts = Counter(item.label != "none" for item in ITEMS)
+    assert counts[True] >= 1500 and counts[False] >= 1500
+
+
+def test_every_category_in_every_language_with_25_families() -> None:
+    seen: dict[str, set[str]] = defaultdict(set)
+    families: dict[str, set[str]] = defaultdict(set)
+    for item in ITEMS:
+        seen[item.label].add(item.language)
+        families[item.label].add(item.family)
+    for category in CATEGORIES:
+        assert seen[category] == set(LANGUAGES), category
+        assert len(families[category]) >= 25, category
+    assert len(families["none"]) >= 150
+    assert seen["none"] == set(LANGUAGES)
+
+
+def test_registers_and_variants_are_varied() -> None:
+    registers = Counter(item.style for item in ITEMS)
+    for register in ("plain", "slang", "typo", "british", "american", "indirect",
+                     "second_person", "clinician", "rambling"):  # fmt: skip
+        assert registers[register] >= 10, register
+
+
+def test_a_family_holds_its_translations_and_variants() -> None:
+    by_family = defaultdict(list)
+    for item in ITEMS:
+        by_family[item.family].append(item)
+    for family, members in by_family.items():
+        assert {m.language for m in members} == set(LANGUAGES), family
+        assert len({m.label for m in members}) == 1, family
+
+
+def test_long_messages_bury_the_text_in_the_middle() -> None:
+    long = [item for item in ITEMS if item.variant == "rambling"]
+    assert len(long) >= 300
+    written = {(i.family, i.language): i.text for i in ITEMS if i.variant == "written"}
+    for item in long[:200]:
+        core = written[(item.family, item.language)].strip().rstrip(".!?")
+        core = core[0].upper() + core[1:]
+        position = item.text.find(core)
+        assert position > 0 or len(item.text) > 2 * len(core), item.id
+
+
+def test_no_text_is_copied_from_the_eval_cases() -> None:
+    questions = {" ".join(case.question.lower().split()) for case in load_cases(None)}
+    texts = {" ".join(item.text.lower().split()) for item in ITEMS}
+    assert not questions & texts
+
+
+def test_item_ids_are_unique_and_build_is_deterministic() -> None:
+    assert len({item.id for item in ITEMS}) == len(ITEMS)
+    assert [item.text for item in build_items()] == [item.text for item in ITEMS]
+
+
+def test_generated_jsonl_is_in_sync_with_the_yaml(tmp_path: Path) -> None:
+    write_jsonl(ITEMS, tmp_path)
+    shipped = data_dir() / "generated"
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted(p.name for p in shipped.iterdir())
+    for name in names:
+        assert filecmp.cmp(tmp_path / name, shipped / name, shallow=False), (
+            f"{name} is stale: rebuild with assistant.triage.dataset.write_jsonl"
+        )
+
+
+def test_every_category_has_a_clinical_reason_and_help() -> None:
+    categories = load_categories()
+    assert [c.id for c in categories] == list(CATEGORIES)
+    assert all(len(c.reason) > 80 and c.help for c in categories)
+
+
+def test_typo_variant_differs_but_stays_readable() -> None:
+    text = "I can't feel the toilet paper when I wipe since yesterday"
+    typo = perturb(text, "en", "seed")
+    assert typo != text and typo == perturb(text, "en", "seed")
+    assert len(set(typo.lower().split()) & set(text.lower().split())) >= 5
+
+
+def _copy(tmp_path: Path) -> Path:
+    root = tmp_path / "data"
+    shutil.copytree(data_dir(), root, ignore=shutil.ignore_patterns("generated", "scope"))
+    return root
+
+
+def test_an_unknown_key_or_a_repeated_family_is_one_named_error(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    path = root / "redflags" / "fracture.yaml"
+    path.write_text(path.read_text().replace("    what:", "    colour: red\n    what:", 1))
+    with pytest.raises(RulesError, match="fracture.yaml.*Extra inputs"):
+        load_families(root)
+    root = _copy(tmp_path / "b")
+    path = root / "lookalikes" / "negated.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("id: ng-no-fever-swelling", "id: ng-no-numb-no-bladder", 1))
+    with pytest.raises(RulesError, match="used twice"):
+        load_families(root)
+
+
+def test_the_hash_changes_with_the_data(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    before = dataset_hash(root)
+    path = root / "fillers.yaml"
+    path.write_text(path.read_text() + "\n# reviewed again\n")
+    assert dataset_hash(root) != before

@@ -1,0 +1,157 @@
+"""Triage parts: per-language lexicons, the classifier on a fake embedding, languages, wording."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.disclaimer import DISCLAIMER
+from assistant.errors import RulesError
+from assistant.triage.classifier import (
+    TrainingSet,
+    TriageClassifier,
+    _choose_threshold,
+    _read_cache,
+    _write_cache,
+    train_model,
+    windows,
+)
+from assistant.triage.conversation import is_general_question, says_assessed
+from assistant.triage.dataset import CATEGORIES
+from assistant.triage.language import detect_languages
+from assistant.triage.lexicon import fold, load_lexicon, load_lexicons
+from assistant.triage.replies import load_replies
+
+LEXICONS = load_lexicons(categories=CATEGORIES)
+
+
+def _examples(kind: str) -> list[tuple[str, str, str]]:
+    return [
+        (lang, rule.id, text)
+        for lang, lexicon in LEXICONS.items()
+        for rule in lexicon.rules
+        for text in getattr(rule, kind)
+    ]
+
+
+def test_every_language_has_every_category() -> None:
+    for lexicon in LEXICONS.values():
+        assert {rule.id for rule in lexicon.rules} == set(CATEGORIES)
+
+
+@pytest.mark.parametrize(("lang", "rule_id", "text"), _examples("positive_examples"))
+def test_lexicon_positive_examples_trip_their_rule(lang: str, rule_id: str, text: str) -> None:
+    assert rule_id in LEXICONS[lang].categories([text])
+
+
+@pytest.mark.parametrize(("lang", "rule_id", "text"), _examples("negative_examples"))
+def test_lexicon_negative_examples_trip_nothing(lang: str, rule_id: str, text: str) -> None:
+    assert LEXICONS[lang].categories([text]) == []
+
+
+def test_fold_removes_accents_case_and_apostrophes() -> None:
+    assert fold("Ich hätte GRÖẞE Füße, l'ischio") == "ich hatte grosse fusse, l ischio"
+
+
+def test_a_bad_lexicon_is_one_named_error(tmp_path: Path) -> None:
+    path = tmp_path / "redflags_es.yaml"
+    path.write_text(
+        "version: 1\nlanguage: es\nnegation: {cues: ['no'], window: 4}\nrules:\n"
+        "  - id: fracture\n    patterns: ['(x']\n    positive_examples: [a, b]\n"
+        "    negative_examples: [c, d]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RulesError, match="redflags_es.yaml: rule 'fracture' pattern 1"):
+        load_lexicon(path)
+
+
+# --- the classifier, on a fake embedding with meaning: bag of hashed words ------------------
+
+
+def _embed(texts: Sequence[str]) -> np.ndarray:
+    rows = np.zeros((len(texts), 64))
+    for i, text in enumerate(texts):
+        for word in text.lower().split():
+            rows[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % 64] += 1.0
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
+
+
+def _training() -> TrainingSet:
+    red = [f"I can't pee at all since {d}, my bladder is full" for d in ("monday", "friday")]
+    red += [f"my calf is swollen and hot after the {w} flight" for w in ("long", "night")]
+    calm = [f"why does sitting on a {c} chair hurt my sit bone" for c in ("hard", "soft")]
+    calm += [f"which {e} exercises help tendon pain" for e in ("loading", "isometric")]
+    texts = (red + calm) * 3
+    labels = (["cauda-equina"] * 2 + ["blood-clot"] * 2 + ["none"] * 4) * 3
+    families = [f"f{i % 8}-{i // 8}" for i in range(len(texts))]
+    return TrainingSet(tuple(texts), tuple(labels), tuple(families), _embed(texts))
+
+
+def test_the_classifier_learns_and_scores_a_buried_sentence() -> None:
+    model = train_model(_training(), target=0.9)
+    assert 0.0 < model.threshold < 1.0
+    model.threshold = 0.5  # the inner-CV choice on 24 toy texts is not what is tested here
+    classifier = TriageClassifier(model, _embed)
+    hit = classifier.classify("Long story. Work is busy. I can't pee at all, my bladder is full.")
+    assert hit.urgent and hit.category == "cauda-equina"
+    assert hit.window.startswith("I can't pee")
+    assert not classifier.classify("why does a hard chair hurt my sit bone").urgent
+
+
+def test_threshold_keeps_the_target_sensitivity() -> None:
+    scores = np.array([0.1, 0.2, 0.3, 0.4, 0.9, 0.95])
+    red = np.array([False, False, True, True, True, True])
+    threshold = _choose_threshold(scores, red, 0.75)
+    assert (scores[red] >= threshold).mean() >= 0.75
+    assert threshold == 0.4
+
+
+def test_windows_split_long_messages_and_unpunctuated_rambles() -> None:
+    assert windows("Why does sitting hurt?") == ["Why does sitting hurt?"]
+    pieces = windows("First sentence here. Second one here! Third one, but then a fourth.")
+    assert pieces[0].startswith("First") and len(pieces) >= 4
+    ramble = " ".join(["word"] * 200)
+    assert all(len(p.split()) <= 200 for p in windows(ramble)) and len(windows(ramble)) > 3
+
+
+def test_model_cache_round_trip_and_a_broken_file_is_ignored(tmp_path: Path) -> None:
+    model = train_model(_training(), target=0.9)
+    model.dataset = "key1"
+    path = tmp_path / "triage" / "m.pkl"
+    _write_cache(path, model)
+    assert _read_cache(path, "key1") is not None
+    assert _read_cache(path, "other-key") is None
+    path.write_bytes(b"not a pickle")
+    assert _read_cache(path, "key1") is None
+
+
+# --- languages, conversation cues, wording ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("Why does sitting make my buttock hurt?", "en"),
+     ("Mi padre no puede orinar desde anoche", "es"),
+     ("Je ne sens plus le papier toilette quand je m'essuie", "fr"),
+     ("Ich kann seit gestern nicht mehr pinkeln", "de"),
+     ("Non riesco a urinare da ieri sera", "it"),
+     ("Não consigo urinar desde ontem à noite", "pt")],
+)  # fmt: skip
+def test_language_detection(text: str, lang: str) -> None:
+    assert detect_languages(text)[0] == lang
+
+
+def test_assessed_and_general_question_cues() -> None:
+    assert says_assessed("I went to A&E and the MRI was clear")
+    assert says_assessed("fui a urgencias y me vio el médico")
+    assert not says_assessed("I went for a run and it was fine")
+    assert is_general_question("Can PHT cause bladder problems?")
+    assert not is_general_question("Can I still run now that my foot drags?")
+
+
+def test_disclaimer_carries_the_one_line_safety_net() -> None:
+    assert load_replies().safety_net("en") in DISCLAIMER
