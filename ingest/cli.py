@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import shutil
 import sys
 import time
 from collections.abc import Sequence
 from contextlib import nullcontext
+from pathlib import Path
 
 from assistant.errors import IndexNotReady, PHTError
 from assistant.settings import Settings
@@ -75,15 +78,23 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     from tqdm import tqdm
 
-    from assistant.index.chroma import chroma_client, open_collection
+    from assistant.index.chroma import ChromaEmbeddingFunction, chroma_client, open_collection
     from assistant.index.embeddings import embedding_model_path, load_embeddings, token_counter
+    from assistant.index.failures import guard
+    from assistant.index.questions import open_question_collection
     from ingest.index import sync
     from ingest.lock import ingest_lock
     from ingest.pipeline import build_chunks
+    from ingest.questions import load_questions
 
     embeddings = load_embeddings(settings)
     corpus = build_chunks(
         settings.corpus_dir, token_counter(embeddings), settings.max_chunk_tokens, settings
+    )
+    # Reviewed questions (corpus/questions/<doc_id>.yaml), each mapped to its chunk; any bad
+    # entry stops here, before the store is touched.
+    questions = load_questions(
+        settings.corpus_dir, corpus.chunks, corpus.documents, settings.max_manifest_bytes
     )
     # One writer per store, from reading what is indexed to labelling the result (ingest.lock).
     with (
@@ -93,29 +104,86 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             disable=args.quiet or args.dry_run, file=sys.stderr, leave=False,
         ) as bar,
     ):  # fmt: skip
-        client = chroma_client(settings, create=True)
-        collection = open_collection(client, settings, embeddings, create=True)
-        summary = sync(
-            collection,
-            corpus.chunks,
-            embeddings.embed_documents,
-            model_name=embedding_model_path(settings),
-            rebuild=args.rebuild,
-            dry_run=args.dry_run,
-            batch_size=settings.embed_batch_size,
-            progress=bar.update,
-        )
+        # --rebuild of the embedded store builds a fresh one beside it and swaps it in at the
+        # end: a damaged store is recovered, and until the swap the old one keeps answering.
+        staging = _staging(settings) if args.rebuild and not args.dry_run else None
+        target = settings.with_(chroma_path=staging) if staging else settings
+        timeout = settings.chroma_ingest_timeout_s
+        with guard(target, timeout):
+            client = chroma_client(target, create=True, timeout_s=timeout)
+            collection = open_collection(client, target, embeddings, create=True)
+            question_collection = open_question_collection(
+                client, target, ChromaEmbeddingFunction(embeddings), create=not args.dry_run
+            )
+            summary = sync(
+                collection,
+                corpus.chunks,
+                embeddings.embed_documents,
+                model_name=embedding_model_path(settings),
+                rebuild=args.rebuild,
+                dry_run=args.dry_run,
+                batch_size=settings.embed_batch_size,
+                progress=bar.update,
+                questions=questions,
+                question_collection=question_collection,
+            )
+        if staging:
+            _swap_in(staging, settings.chroma_path)
     summary.seconds = round(time.perf_counter() - started, 3)
     prefix = "would change (dry run)" if args.dry_run else "indexed"
     print(
         f"pht-ingest: {prefix} {summary.documents} documents, {summary.chunks} chunks: "
         f"{summary.added} added, {summary.updated} updated, {summary.deleted} deleted, "
-        f"{summary.unchanged} unchanged in {summary.seconds:.1f}s; "
+        f"{summary.unchanged} unchanged; {summary.questions} questions: "
+        f"{summary.questions_added} added, {summary.questions_deleted} deleted, "
+        f"{summary.questions_unchanged} unchanged in {summary.seconds:.1f}s; "
         f"corpus_version {summary.corpus_version}"
     )
     if args.json:
         print(json.dumps(summary.to_dict()))
     return 0
+
+
+def _staging(settings: Settings) -> Path:
+    """Return an empty folder beside the store for a rebuild (leftovers of killed runs go)."""
+    store = Path(settings.chroma_path).resolve()
+    for leftover in store.parent.glob(f"{store.name}.rebuild-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    staging = store.with_name(f"{store.name}.rebuild-{os.getpid()}")
+    staging.mkdir(parents=True)
+    return staging
+
+
+def _swap_in(staging: Path, store: Path) -> None:
+    """Put the freshly built store in place of the old one; keep the old one beside it."""
+    store = Path(store).resolve()
+    if not store.exists():
+        staging.rename(store)
+        return
+    aside = store.with_name(f"{store.name}.old-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+    if not _exchange(staging, store):
+        store.rename(aside)  # a moment without a store: only where renameat2 is missing
+        staging.rename(store)
+        return
+    staging.rename(aside)
+    for older in sorted(store.parent.glob(f"{store.name}.old-*"))[:-1]:
+        shutil.rmtree(older, ignore_errors=True)  # keep the last replaced store only
+    print(f"pht-ingest: the previous store is kept at {aside}")
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one atomic step (Linux renameat2 RENAME_EXCHANGE); False if unable."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second),
+                       rename_exchange)  # fmt: skip
+    return bool(result == 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
