@@ -33,6 +33,8 @@ __all__ = [
     "retrieval_recall",
     "disclaimer_present",
     "answer_length",
+    "redundancy",
+    "redundant_pairs",
     "reading_grade",
     "latency_ms",
     "claim_sentences",
@@ -258,6 +260,33 @@ def answer_length(case: EvalCase, answer: Answer, context: MetricContext) -> Sco
     return Score(float(words), f"{words} words")
 
 
+def redundant_pairs(text: str) -> list[tuple[str, str]]:
+    """Return the pairs of claim sentences in which one says what the other says.
+
+    "Says": the judge's support check (evals/matcher) finds one sentence backed by the other:
+    its content words present, numbers and negations agreeing. Sentences that only share a
+    subject ("Proximal hamstring tendinopathy is ...") are not redundant.
+    """
+    sentences = [strip_markers(s) for s in claim_sentences(text)]
+    pairs = []
+    for i, first in enumerate(sentences):
+        for second in sentences[i + 1 :]:
+            if support_claim(first, second).supported or support_claim(second, first).supported:
+                pairs.append((first, second))
+    return pairs
+
+
+def redundancy(case: EvalCase, answer: Answer, context: MetricContext) -> Score:
+    """Return 1.0 when no two sentences of an answered answer say the same thing."""
+    if answer.status != "answered":
+        return Score(None, f"a {answer.status} answer is not checked for repeats")
+    pairs = redundant_pairs(answer.answer)
+    if not pairs:
+        return Score(1.0, "no sentence repeats another")
+    shown = [f"{a[:60]!r} ~ {b[:60]!r}" for a, b in pairs]
+    return Score(0.0, f"{len(pairs)} redundant pair(s): {_listing(shown)}")
+
+
 def syllables(word: str) -> int:
     """Return an estimate of the syllables in one English word (vowel groups, silent e)."""
     w = re.sub(r"[^a-z]", "", word.lower())
@@ -318,6 +347,7 @@ METRICS: dict[str, Metric] = {
         Metric("source_recall", source_recall, "ratio", "expected documents cited"),
         Metric("retrieval_recall", retrieval_recall, "ratio", "supporting passages retrieved"),
         Metric("disclaimer", disclaimer_present, "ratio", "fixed disclaimer present"),
+        Metric("redundancy", redundancy, "ratio", "no two answer sentences say the same"),
         Metric("answer_words", answer_length, "measure", "answer length in words", "lower"),
         Metric("reading_grade", reading_grade, "measure", "Flesch-Kincaid grade", "lower"),
         Metric("latency_ms", latency_ms, "measure", "total time per answer", "lower"),
