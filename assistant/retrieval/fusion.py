@@ -13,8 +13,12 @@ RRF_K = 60
 """The usual reciprocal-rank constant: rank 1 and rank 5 differ, rank 40 and 45 barely."""
 DUPLICATE_JACCARD = 0.85
 """A passage sharing this share of its terms with a better one says nothing new."""
-QUESTION_WEIGHT = 1.0
-"""Weight of the reviewed-question ranking in the fusion, beside dense and BM25 (1 each)."""
+QUESTION_WEIGHT = 1.5
+"""Weight of the reviewed-question ranking in the fusion, beside dense and BM25 (1 each).
+
+Chosen on the dev set's train split only (statement recall@6 / MRR: 0.5 -> 0.848 / 0.655,
+1.0 -> 0.884 / 0.684, 1.5 -> 0.887 / 0.696, 2.0 -> 0.884 / 0.700, 3.0 -> 0.891 / 0.702): the
+gain flattens after 1.5, and a heavier weight lets questions outvote the passages' own text."""
 
 
 def jaccard(a: str, b: str) -> float:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from assistant.index.questions import QuestionSearch
 from assistant.retrieval.dense import DenseSearch, QueryVectors
-from assistant.retrieval.fusion import fuse
+from assistant.retrieval.fusion import QUESTION_WEIGHT, fuse
 from assistant.retrieval.lexical import LexicalIndex, Vocabulary
 from assistant.retrieval.query import QueryExpansions, QueryPreparer, retrieval_query
 from assistant.types import Chunk, Hit, Request
@@ -37,6 +37,7 @@ class HybridSearch:
         candidates: int = CANDIDATES,
         expansions: QueryExpansions | None = None,
         questions: QuestionSearch | None = None,
+        question_weight: float = QUESTION_WEIGHT,
     ) -> None:
         self.chunks = list(chunks)
         self._by_id = {chunk.chunk_id: i for i, chunk in enumerate(self.chunks)}
@@ -49,6 +50,7 @@ class HybridSearch:
         self._candidates = candidates
         self._questions = questions
         """The reviewed questions nearest the query, as chunk ids (None: the index has none)."""
+        self.question_weight = question_weight
 
     def search(self, query: str, k: int) -> list[Hit]:
         """Return the top `k` fused hits for `query`."""
@@ -61,7 +63,9 @@ class HybridSearch:
         dense = self._dense(vector, n)
         lexical = self.lexical.search(prepared, n)
         questions = self._questions(vector, n) if self._questions else []
-        return fuse(self.chunks, self._by_id, dense, lexical, k, questions)
+        return fuse(
+            self.chunks, self._by_id, dense, lexical, k, questions, self.question_weight
+        )
 
 
 @dataclass(frozen=True)
