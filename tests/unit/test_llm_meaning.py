@@ -214,3 +214,10 @@ def test_the_packaged_lexicon_loads_strictly(tmp_path) -> None:  # type: ignore[
 
     with pytest.raises(RulesError, match="antonyms.yaml"):
         load_polarity(bad)
+
+
+def test_no_antonym_pair_shares_a_stem_across_its_sides() -> None:
+    # The stemmer folds words hard ("speed" and "speedy" are both "spe"): a stem on both sides
+    # of a pair would make every sentence with it contradict itself.
+    for side_a, side_b in load_polarity(LEXICON_DIR).antonyms:
+        assert not side_a & side_b, (sorted(side_a), sorted(side_b))
