@@ -260,6 +260,11 @@ def run_triage_eval(embed: Embed, cache: Path | None = None, folds: int = FOLDS)
             "rules_and_lexicons_alone": _system_summary(scored, rules_alone),
             "old_regex_gate": _system_summary(scored, lambda s: s.old),
         },
+        "scores": [
+            {"id": s.item.id, "score": round(s.score, 4), "category": s.category,
+             "rules": s.rules, "old": s.old, "fold": s.fold}
+            for s in scored
+        ],  # fmt: skip
         "notes": [
             "Rules and lexicons were written with the dataset in view: their figures are not "
             "held out. The classifier's are (grouped CV). The old gate predates the dataset.",

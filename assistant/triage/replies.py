@@ -107,7 +107,7 @@ class Replies:
         return self.spec.categories[category].what.get("en", category)
 
     def still_urgent(self, category: str) -> str:
-        """Return the reminder on top of later answers while a red flag is unassessed."""
+        """Return the line that explains why an earlier red flag still decides the answer."""
         template = self.spec.languages["en"].still_urgent or ""
         return _one_line(template).format(what=self.what(category), help=self._help(category))
 

@@ -102,8 +102,8 @@ class SafetyDecision:
     """What the gate decided for one request.
 
     `kind`: "urgent" (the reply is the whole answer), "still_urgent" (an earlier red flag is not
-    yet assessed: its reminder goes on top of the answer), "assessed" (it was: a one-line
-    reminder), "hypothetical" (a general question naming a red flag: information plus that
+    yet assessed: its reminder and help are the whole answer), "assessed" (it was: a one-line
+    reminder on top of the answer), "hypothetical" (a general question naming a red flag: information plus that
     category's safety net) or "clear".
     """
 
@@ -112,17 +112,17 @@ class SafetyDecision:
     category: str | None = None
     languages: tuple[str, ...] = ("en",)
     message: str = ""
-    """The urgent reply (kind "urgent")."""
+    """The urgent reply (kind "urgent" or "still_urgent")."""
     preamble: str = ""
-    """The note that goes on top of a routine answer (still_urgent, assessed, hypothetical)."""
+    """The note that goes on top of a routine answer (assessed, hypothetical)."""
     note: str = ""
     """What every reply to a non-English message carries: safety net and emergency numbers."""
     sources: tuple[str, ...] = ()
 
     @property
     def urgent(self) -> bool:
-        """Return True when the answer is the urgent reply."""
-        return self.kind == "urgent"
+        """Return True when the answer is the urgent reply (now, or still from earlier)."""
+        return self.kind in ("urgent", "still_urgent")
 
     def wrap(self, text: str) -> str:
         """Return a routine answer's text with the preamble on top and the language note below."""
@@ -247,9 +247,13 @@ class SafetyGate:
         if says_assessed(question) and earlier is not None:
             earlier, assessed = None, True
         if earlier is not None:
+            # Until the user says it was checked, the earlier red flag's help is the answer.
+            message = self.replies.still_urgent(earlier) + "\n\n" + self.replies.urgent(
+                earlier, languages
+            )
             return SafetyDecision(
-                kind="still_urgent", category=earlier, languages=languages,
-                preamble=self.replies.still_urgent(earlier), note=note,
+                rule=self.rule_for(earlier), kind="still_urgent", category=earlier,
+                languages=languages, message=message,
             )  # fmt: skip
         if assessed:
             return SafetyDecision(

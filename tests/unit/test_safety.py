@@ -126,10 +126,11 @@ _FLAG = [
 
 def test_an_unassessed_earlier_flag_stays_on_top_of_later_answers() -> None:
     decision = _decide("what about shockwave?", _FLAG)
-    assert decision.kind == "still_urgent" and decision.category == "cauda-equina"
-    wrapped = decision.wrap("Shockwave may help [1].")
-    assert wrapped.startswith("Reminder: earlier you described")
-    assert "tell me" in wrapped and wrapped.endswith("Shockwave may help [1].")
+    assert decision.kind == "still_urgent" and decision.urgent
+    assert decision.category == "cauda-equina"
+    assert decision.message.startswith("Earlier in this conversation you described")
+    assert REPLIES.message("cauda-equina") in decision.message
+    assert "I went to A&E and it was fine" in decision.message  # how to leave the state
 
 
 def test_saying_it_was_assessed_ends_the_urgent_state() -> None:
@@ -286,7 +287,8 @@ def test_gate_is_fast() -> None:
     start = time.perf_counter()
     for n in range(50):
         GATE.decide(Request(question=f"Why does sitting make my deep buttock pain worse {n}? " * 5))
-    assert (time.perf_counter() - start) / 50 < 0.05
+    # Generous: the machine running make test is shared; a regex blow-up takes seconds.
+    assert (time.perf_counter() - start) / 50 < 0.25
 
 
 # --- strict loading ----------------------------------------------------------------------------
