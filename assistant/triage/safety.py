@@ -103,8 +103,8 @@ class SafetyDecision:
 
     `kind`: "urgent" (the reply is the whole answer), "still_urgent" (an earlier red flag is not
     yet assessed: its reminder and help are the whole answer), "assessed" (it was: a one-line
-    reminder on top of the answer), "hypothetical" (a general question naming a red flag: information plus that
-    category's safety net) or "clear".
+    reminder on top of the answer), "hypothetical" (a general question naming a red flag:
+    information plus that category's safety net) or "clear".
     """
 
     rule: SafetyRule | None = None
