@@ -172,8 +172,6 @@ def _actions(
             value=st.session_state["clinician_view"],
             key="_clinician_toggle",
             on_change=_sync_clinician,
-            help="Answer for a clinical reader, with each source's section, references and "
-            "review status, and the retrieval details.",
         )
 
 

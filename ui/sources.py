@@ -88,6 +88,14 @@ def reference_lines(citation: Citation, meta: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _quotes(citation: Citation) -> list[tuple[str, str]]:
+    found = []
+    for item in getattr(citation, "quotes", None) or []:
+        if isinstance(item, Mapping) and item.get("quote"):
+            found.append((str(item.get("sentence") or ""), str(item["quote"])))
+    return found
+
+
 def _where(citation: Citation, meta: Mapping[str, Any]) -> str:
     publisher = str(meta.get("publisher") or citation.publisher)
     date = date_as_stated(str(meta.get("date") or citation.date))
@@ -106,12 +114,12 @@ def _card(citation: Citation, key: str, meta: Mapping[str, Any], *, clinician: b
         if citation.section:
             st.markdown(f"Section: {escape_markdown(citation.section)}")
         st.markdown(_where(citation, meta))
-        st.markdown(
-            passage_markdown(citation.text, citation.highlights, mark=HIGHLIGHT, rest=MUTED)
-        )
-        quotes = getattr(citation, "quotes", None)
-        if quotes:
-            st.markdown("Quoted for the answer: " + " · ".join(escape_markdown(q) for q in quotes))
+        quotes = _quotes(citation)
+        marked = [*citation.highlights, *(quote for _, quote in quotes)]
+        st.markdown(passage_markdown(citation.text, marked, mark=HIGHLIGHT, rest=MUTED))
+        for sentence, quote in quotes:
+            # LLM mode: which words of the passage each sentence of the answer rests on.
+            st.markdown(f"“{escape_markdown(quote)}” supports: {escape_markdown(sentence)}")
         url = str(meta.get("url") or "")
         if _SAFE_URL.fullmatch(url):
             st.link_button("Open the original page", url, icon=":material/open_in_new:")

@@ -1,77 +1,54 @@
-"""The real app in a real browser: `streamlit run app.py` with the real assistant and index.
+"""The real chat in a real browser: `python -m ui.serve` (what `make run` starts), real assistant.
 
-Drives Debian's Chromium with Playwright. Screenshots and timings go to artifacts/ (git-ignored).
-When the CI variable is set, a browser that cannot start fails the run instead of skipping it.
+One app server for the module; each test opens its own browser context (a new visitor). The
+first test measures the first page against the moment the server printed its URL.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import free_port
+from tests.e2e.plumbing import (
+    DB_FILENAME,
+    DOCS,
+    ROOT,
+    Server,
+    ask,
+    axe_violations,
+    chat_command,
+    chromium,
+    indexed_env,
+    record,
+    serve,
+    shot,
+    small_targets,
+    wait_until_idle,
+)
+
+__all__ = ["ROOT", "_ask", "_shot", "app_url", "browser", "indexed_env", "page"]
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 QUESTION = "Why does sitting make my buttock pain worse?"
 RED_FLAG = "I suddenly can't control my bladder and my groin is numb"
 HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script> is sitting bad?"
-DB_FILENAME = "pht.sqlite3"
+SAFETY_LINE = "Not a diagnosis. Urgent symptoms? See below."
+_ask = ask
+_shot = shot
 
 
-def _cannot_run(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"The browser test must run in CI but cannot: {reason}")
-    pytest.skip(reason)
-
-
-def _bin(name: str) -> str:
-    return str(Path(sys.executable).parent / name)
-
-
-def indexed_env(base: Path, corpus: Path | None = None) -> dict[str, str]:
-    """Return an app environment whose fresh index under `base` the real `pht-ingest` built."""
-    env = dict(os.environ)
-    env.update(
-        PHT_CHROMA_PATH=str(base / "chroma"),
-        PHT_DATA_DIR=str(base / "data"),
-        PHT_ANSWER_LOG="1",
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        ANONYMIZED_TELEMETRY="False",
-        TOKENIZERS_PARALLELISM="false",
-    )
-    if corpus is not None:
-        env["PHT_CORPUS_DIR"] = str(corpus)
-    env.pop("PHT_CHROMA_HOST", None)
-    env.pop("PHT_MODE", None)
-    result = subprocess.run(
-        [_bin("pht-ingest"), "--quiet"], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=900,
-    )  # fmt: skip
-    assert result.returncode == 0, f"pht-ingest failed:\n{result.stdout}\n{result.stderr}"
-    return env
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium for the module (started before the app, so it is not timed)."""
+    with chromium() as instance:
+        yield instance
 
 
 @pytest.fixture(scope="module")
@@ -81,82 +58,28 @@ def app_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def app_url(app_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start `streamlit run app.py` on a free loopback port; yield its URL."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=app_env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited early:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log_path.read_text()}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-        print(f"\nstreamlit log: {log_path}")
+def app_server(
+    browser: Any, app_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """The chat as `make run` starts it, on a free loopback port."""
+    log = tmp_path_factory.mktemp("streamlit") / "chat.log"
+    with serve(chat_command(), app_env, log) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """A headless Chromium driven by Playwright, or a skip (a failure under CI)."""
-    if not Path(CHROMIUM).exists():
-        _cannot_run(f"{CHROMIUM} is missing: run scripts/ensure-chromium.sh as root")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        _cannot_run(f"Playwright is not installed: {exc}")
-    manager = sync_playwright().start()
-    try:
-        instance = manager.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-    except Exception as exc:  # any launch failure means this machine cannot run the test
-        manager.stop()
-        _cannot_run(f"Chromium did not start: {exc}")
-    try:
-        yield instance
-    finally:
-        instance.close()
-        manager.stop()
+def app_url(app_server: Server) -> str:
+    return app_server.url
+
+
+def _context(browser: Any, **options: Any) -> Any:
+    options.setdefault("viewport", {"width": 1280, "height": 900})
+    return browser.new_context(**options)
 
 
 @pytest.fixture
 def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 1400})
+    context = _context(browser, permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     page.set_default_timeout(60_000)
     dialogs: list[str] = []
@@ -169,222 +92,307 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     yield page
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
-        _shot(page, f"failed-{request.node.name}")
+        shot(page, f"failed-{request.node.name}")
     context.close()
     assert dialogs == [], f"a script ran in the page: {dialogs}"
 
 
-def _shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+def _db(app_env: dict[str, str]) -> Path:
+    return Path(app_env["PHT_DATA_DIR"]) / DB_FILENAME
 
 
-def _ask(page: Any, question: str, timings: dict[str, float] | None = None) -> Any:
-    """Type a question, wait for its answer to finish, return the answer's chat message.
-
-    With `timings`, record seconds until the first words of the answer show and until it is
-    complete (every finished answer ends with the fixed disclaimer).
-    """
-    before = page.locator("[data-testid=stChatMessage]").count()
-    box = page.locator("[data-testid=stChatInput] textarea")
-    asked = time.monotonic()
-    box.fill(question)
-    box.press("Enter")
-    reply = page.locator("[data-testid=stChatMessage]").nth(before + 1)
-    reply.locator("[data-testid=stMarkdown], [data-testid=stAlert]").first.wait_for()
-    first_words = time.monotonic() - asked
-    reply.get_by_text("It is not a diagnosis", exact=False).wait_for()
-    if timings is not None:
-        timings["first_words_s"] = first_words
-        timings["complete_s"] = time.monotonic() - asked
-    _wait_until_idle(page)
-    return reply
+def _rows(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if not db.exists():
+        return []
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
 
 
-def _wait_until_idle(page: Any) -> None:
-    """Wait for the script run to end: the sidebar (download, reset) is drawn last."""
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=stApp]')"
-        "?.getAttribute('data-test-script-state') !== 'running'"
-    )
-
-
-def _wait_for_row(
-    db: Path, sql: str, params: tuple[Any, ...] = (), timeout_s: float = 20
+def _wait_for_rows(
+    db: Path, sql: str, params: tuple[Any, ...] = (), count: int = 1, timeout_s: float = 20
 ) -> list[tuple[Any, ...]]:
     deadline = time.monotonic() + timeout_s
     while True:
-        if db.exists():
-            with sqlite3.connect(db) as conn:
-                rows = conn.execute(sql, params).fetchall()
-            if rows:
-                return rows
-        if time.monotonic() > deadline:
-            return []
+        rows = _rows(db, sql, params)
+        if len(rows) >= count or time.monotonic() > deadline:
+            return rows
         time.sleep(0.2)
 
 
-def _record(timings: dict[str, float]) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / "e2e-timings.json"
-    known = json.loads(path.read_text()) if path.exists() else {}
-    known.update({k: round(v, 3) for k, v in timings.items()})
-    path.write_text(json.dumps(known, indent=2) + "\n")
-    print(f"\nbrowser timings (s): {known}")
-
-
-def test_ask_read_sources_give_feedback(page: Any, app_url: str, app_env: dict[str, str]) -> None:
-    started = time.monotonic()
-    page.goto(app_url)
-    box = page.locator("[data-testid=stChatInput] textarea")
-    box.wait_for()
-    page_ready = time.monotonic() - started
-    page.get_by_text("Not sure where to start?").wait_for()
-    _shot(page, "01-start")
-
-    first: dict[str, float] = {}
-    reply = _ask(page, QUESTION, first)
-    from_open = time.monotonic() - started
-    text = reply.locator("[data-testid=stMarkdownContainer]").first.inner_text()
-    assert "[1]" in text, text
-    _shot(page, "02-answer")
-
-    db = Path(app_env["PHT_DATA_DIR"]) / DB_FILENAME
-    [(answer_json,)] = _wait_for_row(
-        db, "SELECT answer_json FROM answers WHERE question = ?", (QUESTION,)
+def _in_viewport(page: Any, locator: Any) -> bool:
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return bool(
+        box
+        and box["y"] >= 0
+        and box["y"] + min(box["height"], 40) <= size["height"]
+        and box["x"] >= 0
+        and box["x"] + box["width"] <= size["width"]
     )
+
+
+def test_first_page_answers_within_5_s_of_the_url(page: Any, app_server: Server) -> None:
+    page.goto(app_server.url)
+    page.locator("[data-testid=stChatInput] textarea").wait_for()
+    page_ready = time.monotonic() - app_server.url_printed_at
+    reply = ask(page, QUESTION)
+    answered = time.monotonic() - app_server.url_printed_at
+    assert "[1]" in reply.inner_text()
+    record({"url_to_input_s": page_ready, "url_to_first_answer_s": answered})
+    assert answered <= 5.0, f"first answer {answered:.1f} s after the URL was printed"
+
+
+def test_answer_links_copy_feedback_reload_regenerate_download(
+    page: Any, app_url: str, app_env: dict[str, str]
+) -> None:
+    page.goto(app_url)
+    page.get_by_text("Not sure where to start?").wait_for()
+    timings: dict[str, float] = {}
+    reply = ask(page, QUESTION, timings)
+    db = _db(app_env)
+    [(answer_json,)] = _wait_for_rows(
+        db, "SELECT answer_json FROM answers WHERE question = ? ORDER BY id DESC LIMIT 1",
+        (QUESTION,),
+    )  # fmt: skip
     logged = json.loads(answer_json)
     assert logged["status"] == "answered" and logged["citations"], logged
+    assert "It is not a diagnosis" in logged["disclaimer"]  # the Answer keeps the disclaimer
 
-    sources = reply.locator("[data-testid=stExpander]").filter(has_text="Source").first
-    sources.locator("summary").click()
-    details = sources.locator("[data-testid=stExpanderDetails]")
-    details.wait_for()
+    # Calm safety text: the full disclaimer once at the top, one short line under the answer.
+    assert page.get_by_text("It is not a diagnosis", exact=False).count() == 1
+    safety = reply.locator("[data-testid=stExpander]").filter(has_text=SAFETY_LINE)
+    assert safety.count() == 1
+    safety.locator("summary").click()
+    safety.get_by_text("saddle area", exact=False).wait_for()
+    page.wait_for_timeout(600)  # let the expander finish opening
+
+    # A [n] marker is a link that scrolls to its source card, where the cited text is marked.
     cited = logged["citations"][0]
-    details.get_by_text(cited["title"], exact=False).first.wait_for()
-    page.wait_for_timeout(500)  # let the expander finish opening before the screenshot
+    link = reply.locator("[data-testid=stMarkdown] a[href^='#src-']").first
+    target = link.get_attribute("href")[1:]
+    # As a reader does: scroll back up to the answer's text with the wheel, then click.
+    page.mouse.move(800, 400)
+    page.mouse.wheel(0, -5000)
+    page.wait_for_timeout(300)
+    link.click()
+    heading = page.locator(f"[id='{target}']")
+    page.wait_for_timeout(800)
+    assert _in_viewport(page, heading), heading.bounding_box()
+    card = reply.locator(
+        "[data-testid=stVerticalBlockBorderWrapper], [data-testid=stVerticalBlock]"
+    )
+    card = card.filter(has=heading).last
+    assert cited["title"].split()[0] in card.inner_text()
+    marked = card.locator(".stMarkdownColoredBackground").all_inner_texts()
     if cited["highlights"]:
-        marked = details.locator(".stMarkdownColoredBackground").all_inner_texts()
         words = " ".join(cited["highlights"][0].split()[:4])
         assert any(words in " ".join(m.split()) for m in marked), marked
-    _shot(page, "03-sources")
+    shot(page, "02-citation-followed", full_page=False)
 
+    # Copy puts the answer's text on the clipboard.
+    reply.get_by_role("button", name="Copy answer").click()
+    reply.get_by_role("button", name="Copied").wait_for()
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert logged["answer"].split("[")[0].strip()[:40] in copied
+    assert "Sources:" in copied and cited["title"] in copied
+
+    # Feedback, then a reload: the conversation and the thumbs come back.
     reply.get_by_role("radio", name="Thumbs down").click()
-    rows = _wait_for_row(
-        db,
-        "SELECT f.thumbs FROM feedback f JOIN answers a ON a.id = f.answer_id WHERE a.question = ?",
-        (QUESTION,),
-    )
-    assert rows == [("down",)]
-    reply.locator("textarea").fill("Please say more about cushions.")
-    reply.get_by_role("button", name="Send comment").click()
-    reply.get_by_text("your comment was saved").wait_for()
-    assert _wait_for_row(db, "SELECT comment FROM feedback WHERE comment IS NOT NULL") == [
-        ("Please say more about cushions.",)
-    ]
-    _shot(page, "04-feedback")
+    assert _wait_for_rows(db, "SELECT thumbs FROM feedback") == [("down",)]
+    wait_until_idle(page)
+    assert "c=" in page.url
+    page.reload()
+    page.locator("[data-testid=stChatMessage]").nth(1).wait_for()
+    wait_until_idle(page)
+    messages = page.locator("[data-testid=stChatMessage]")
+    assert messages.count() == 2
+    assert QUESTION in messages.nth(0).inner_text()
+    assert messages.nth(1).get_by_role("radio", name="Thumbs down").is_checked()
 
-    follow_up: dict[str, float] = {}
-    _ask(page, "What about stretching?", follow_up)
+    # Regenerate asks the same question again.
+    page.get_by_role("button", name="Regenerate").click()
+    page.locator("[data-testid=stChatMessage]").nth(1).get_by_role(
+        "button", name="Copy answer"
+    ).wait_for()
+    wait_until_idle(page)
+    rows = _wait_for_rows(db, "SELECT id FROM answers WHERE question = ?", (QUESTION,), count=2)
+    assert len(rows) >= 2
+    assert page.locator("[data-testid=stChatMessage]").count() == 2
+
+    # Edit the last question and send it again.
+    page.get_by_role("button", name="Edit question").click()
+    edit = page.get_by_label("Edit your last question")
+    edit.fill("What about stretching?")
+    page.get_by_role("button", name="Send again").click()
+    second = page.locator("[data-testid=stChatMessage]").nth(1)
+    page.get_by_text("What about stretching?").first.wait_for()
+    second.get_by_role("button", name="Copy answer").wait_for()
+    wait_until_idle(page)
+    assert page.locator("[data-testid=stChatMessage]").count() == 2
 
     with page.expect_download() as download_info:
-        page.locator("[data-testid=stSidebar]").get_by_text("Download conversation").click()
-    saved = download_info.value.path()
-    exported = Path(saved).read_text(encoding="utf-8")
-    assert QUESTION in exported and "What about stretching?" in exported
-    assert "### Sources" in exported and cited["title"] in exported
-    assert "It is not a diagnosis" in exported
-    _record(
+        page.get_by_role("button", name="Download").click()
+    exported = Path(download_info.value.path()).read_text(encoding="utf-8")
+    assert "What about stretching?" in exported and "### Sources" in exported
+    assert exported.count("It is not a diagnosis") == 1
+    # The README's picture: the answer with its source cards, on a tall desktop window.
+    page.set_viewport_size({"width": 1280, "height": 1500})
+    page.wait_for_timeout(500)
+    page.locator("[data-testid=stChatMessage]").nth(1).evaluate(
+        "e => e.scrollIntoView({block: 'start'})"
+    )
+    page.wait_for_timeout(500)
+    shot(page, "desktop-answer", folder=DOCS, full_page=False)
+    record(
         {
-            "server_total_first_answer_s": logged["timings_ms"].get("total", 0) / 1000,
-            "page_ready_s": page_ready,
-            "first_answer_first_words_s": first["first_words_s"],
-            "first_answer_complete_s": first["complete_s"],
-            "first_answer_complete_from_opening_s": from_open,
-            "follow_up_first_words_s": follow_up["first_words_s"],
-            "follow_up_complete_s": follow_up["complete_s"],
+            "answer_first_words_s": timings["first_words_s"],
+            "answer_complete_s": timings["complete_s"],
         }
     )
 
 
-def test_red_flag_question_shows_urgent_callout_first(page: Any, app_url: str) -> None:
+def test_red_flag_shows_the_urgent_box_first_with_no_safety_line(page: Any, app_url: str) -> None:
     page.goto(app_url)
     page.locator("[data-testid=stChatInput] textarea").wait_for()
-    urgent: dict[str, float] = {}
-    reply = _ask(page, RED_FLAG, urgent)
-    alert = reply.locator("[data-testid=stAlert]").first
-    assert "urgent" in alert.inner_text().lower()
-    # The callout comes before anything else in the answer.
+    reply = ask(page, RED_FLAG)
     first_element = reply.locator("[data-testid=stElementContainer]").first
     assert first_element.locator("[data-testid=stAlert]").count() == 1
-    _shot(page, "05-urgent")
-    _record({"urgent_complete_s": urgent["complete_s"]})
+    assert "urgent" in first_element.inner_text().lower()
+    assert reply.get_by_text(SAFETY_LINE).count() == 0
+    assert reply.get_by_text("It is not a diagnosis", exact=False).count() == 0
+    shot(page, "05-urgent")
 
 
 def test_html_in_a_question_is_shown_as_text(page: Any, app_url: str) -> None:
     page.goto(app_url)
-    _ask(page, HOSTILE)
+    ask(page, HOSTILE)
     question = page.locator("[data-testid=stChatMessage]").first
     assert "<script>alert(2)</script>" in question.inner_text()
     assert page.locator("[data-testid=stChatMessage] img[src=x]").count() == 0
-    _shot(page, "06-html-as-text")
 
 
-def test_clinician_view_and_sources_page(page: Any, app_url: str) -> None:
-    page.goto(app_url)
-    page.locator("[data-testid=stSidebar]").get_by_text("Clinician view").click()
-    reply = _ask(page, "Is shockwave therapy any good?")
-    reply.get_by_text("corpus", exact=False).first.wait_for()
-    assert "status" in reply.inner_text()
-    retrieved = reply.locator("[data-testid=stExpander]").filter(has_text="Retrieved passages")
-    retrieved.locator("summary").click()
-    retrieved.locator("[data-testid=stDataFrame]").wait_for()
-    _shot(page, "07-clinician")
-
-    page.locator("[data-testid=stSidebar]").get_by_role("link", name="Sources").click()
-    page.get_by_role("heading", name="Sources").wait_for()
-    page.locator("[data-testid=stTab]").first.wait_for()
-    search = page.get_by_label("Search the guidance")
-    search.fill("shockwave")
-    search.press("Enter")
-    page.get_by_text("passages, best match first").wait_for()
-    _shot(page, "08-sources-page")
-
-    # Opened directly (a bookmark or a reload), a page still links to the others by name.
-    page.goto(f"{app_url}/Review")
-    page.get_by_role("heading", name="Review").wait_for()
-    sidebar = page.locator("[data-testid=stSidebar]")
-    sidebar.get_by_role("link", name="Chat").click()
-    page.locator("[data-testid=stChatInput] textarea").wait_for()
-
-
-def test_two_sessions_at_once_share_the_assistant(
+def test_a_second_visitor_cannot_reach_the_first_visitors_questions(
     browser: Any, app_url: str, app_env: dict[str, str]
 ) -> None:
-    questions = ("Does shockwave therapy help?", "What kind of exercise helps?")
-    contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in questions]
+    secret = "My private question about shockwave therapy and sitting"
+    first, second = _context(browser), _context(browser)
     try:
-        pages = [context.new_page() for context in contexts]
-        for page in pages:
-            page.set_default_timeout(60_000)
-            page.goto(app_url)
-            page.locator("[data-testid=stChatInput] textarea").wait_for()
-        for page, question in zip(pages, questions, strict=True):
-            box = page.locator("[data-testid=stChatInput] textarea")
-            box.fill(question)
-            box.press("Enter")  # both questions now run on the server at the same time
-        for page in pages:
-            reply = page.locator("[data-testid=stChatMessage]").nth(1)
-            reply.get_by_text("It is not a diagnosis", exact=False).wait_for()
-            assert "[1]" in reply.inner_text()
+        mine = first.new_page()
+        mine.set_default_timeout(60_000)
+        mine.goto(app_url)
+        ask(mine, secret)
+        wait_until_idle(mine)
+        my_url = mine.url
+        assert "c=" in my_url
+        [(key,)] = _wait_for_rows(
+            _db(app_env), "SELECT session_id FROM answers WHERE question = ?", (secret,)
+        )
+        theirs = second.new_page()
+        theirs.set_default_timeout(60_000)
+        attempts = [
+            app_url,
+            f"{app_url}/?c={key}",  # the key a reviewer sees in the log opens nothing
+            f"{app_url}/?c=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            f"{app_url}/Review",
+            f"{app_url}/Sources",
+        ]
+        for url in attempts:
+            theirs.goto(url)
+            theirs.locator("[data-testid=stApp]").wait_for()
+            theirs.wait_for_timeout(1500)
+            wait_until_idle(theirs)
+            assert secret not in theirs.locator("body").inner_text(), url
+        assert (
+            theirs.locator("[data-testid=stSidebar]").get_by_role("link", name="Review").count()
+            == 0
+        )
+        # The owner's own link still opens it.
+        again = first.new_page()
+        again.goto(my_url)
+        again.get_by_text(secret).first.wait_for()
     finally:
-        for context in contexts:
-            context.close()
-    db = Path(app_env["PHT_DATA_DIR"]) / DB_FILENAME
-    rows = _wait_for_row(
-        db,
-        "SELECT question, session_id FROM answers WHERE question IN (?, ?)",
-        questions,
+        first.close()
+        second.close()
+
+
+def test_delete_my_conversation_deletes_it_on_the_server(
+    page: Any, app_url: str, app_env: dict[str, str]
+) -> None:
+    question = "Is shockwave therapy any good?"
+    page.goto(app_url)
+    ask(page, question)
+    wait_until_idle(page)
+    old_url = page.url
+    db = _db(app_env)
+    [(key,)] = _wait_for_rows(db, "SELECT session_id FROM answers WHERE question = ?", (question,))
+    assert _rows(db, "SELECT COUNT(*) FROM conversations WHERE id = ?", (key,)) == [(1,)]
+    page.get_by_role("button", name="Delete my conversation").click()
+    page.get_by_role("button", name="Delete it now").click()
+    page.get_by_text("Your conversation was deleted.").wait_for()
+    assert _rows(db, "SELECT COUNT(*) FROM answers WHERE session_id = ?", (key,)) == [(0,)]
+    assert _rows(db, "SELECT COUNT(*) FROM conversations WHERE id = ?", (key,)) == [(0,)]
+    page.goto(old_url)
+    page.get_by_text("no longer valid", exact=False).wait_for()
+    assert page.locator("[data-testid=stChatMessage]").count() == 0
+
+
+def test_axe_finds_nothing_serious_on_the_chat_and_sources(page: Any, app_url: str) -> None:
+    page.goto(app_url)
+    page.locator("[data-testid=stChatInput] textarea").wait_for()
+    reply = ask(page, "Should I stretch my hamstring?")
+    reply.locator("[data-testid=stExpander] summary").first.click()
+    page.wait_for_timeout(500)
+    assert axe_violations(page) == []
+    small = small_targets(
+        page, ".stMain button, .stMain a, summary, [data-testid=stChatInput]"
     )
-    assert sorted(q for q, _ in rows) == sorted(questions)
-    assert len({session for _, session in rows}) == 2
+    assert small == [], small
+
+    page.locator("[data-testid=stSidebar]").get_by_role("link", name="Clinician view").count()
+    page.get_by_text("Clinician view").click()
+    wait_until_idle(page)
+    reply = ask(page, "Which injections are there?")
+    details = reply.locator("[data-testid=stExpander]").filter(has_text="Details")
+    details.locator("summary").click()
+    details.locator("[data-testid=stDataFrame]").wait_for()
+    shot(page, "07-clinician")
+
+    page.get_by_role("link", name="Sources").first.click()
+    page.get_by_role("heading", name="Sources").wait_for()
+    page.get_by_role("tab", name="Head 2 Toe Osteopathy").click()
+    page.get_by_text("year not stated", exact=False).first.wait_for()
+    search = page.get_by_label("Search the guidance")
+    search.fill("kombucha")
+    search.press("Enter")
+    page.get_by_text("No passage of the guidance contains", exact=False).wait_for()
+    search.fill("shockwave")
+    search.press("Enter")
+    page.get_by_text("with these words, best match first").wait_for()
+    wait_until_idle(page)
+    assert axe_violations(page) == []
+    shot(page, "08-sources-page")
+
+
+def test_phone_has_new_conversation_and_sources_one_tap_away(browser: Any, app_url: str) -> None:
+    context = _context(
+        browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+        device_scale_factor=2,
+    )  # fmt: skip
+    try:
+        phone = context.new_page()
+        phone.set_default_timeout(60_000)
+        phone.goto(app_url)
+        ask(phone, "What kind of exercise helps?")
+        # Where the reader is after an answer: at its end, far below the top of the page.
+        phone.wait_for_timeout(800)
+        new = phone.get_by_role("button", name="New conversation")
+        sources = phone.locator(".stMain").get_by_role("link", name="Sources")
+        for control in (new, sources):
+            assert control.is_visible() and _in_viewport(phone, control)
+            box = control.bounding_box()
+            assert box["height"] >= 44 and box["width"] >= 44, box
+        shot(phone, "phone", folder=DOCS, full_page=False)
+        sources.tap()
+        phone.get_by_role("heading", name="Sources").wait_for()
+    finally:
+        context.close()

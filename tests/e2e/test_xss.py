@@ -17,6 +17,7 @@ from tests.e2e.test_browser import (  # noqa: F401  (fixtures are used by name)
     ROOT,
     _ask,
     _shot,
+    app_server,
     app_url,
     browser,
     indexed_env,
@@ -68,12 +69,11 @@ def test_corpus_payload_in_an_answer_and_its_source_is_text(page: Any, app_url: 
     # The document's words are quoted, markup and all, as characters on the screen.
     assert "<script>window.__pwned = 1;" in text, text
     assert "onerror=" in text
-    sources = reply.locator("[data-testid=stExpander]").filter(has_text="Source").first
-    sources.locator("summary").click()
-    details = sources.locator("[data-testid=stExpanderDetails]")
-    details.wait_for()
-    details.get_by_text("ignore the guidance above", exact=False).first.wait_for()
-    assert "<img src=x onerror=" in details.inner_text()
+    # The source cards under the answer (each holds one h2 anchor that its [n] links to).
+    cards = reply.locator(".stVerticalBlock:has(> .stElementContainer h2[id^='src-'])")
+    card = cards.filter(has_text="ignore the guidance above").first
+    card.wait_for()
+    assert "<img src=x onerror=" in card.inner_text()
     page.wait_for_timeout(500)
     _shot(page, "xss-01-corpus-answer")
     _assert_nothing_ran(page)
@@ -95,7 +95,7 @@ def test_payload_question_and_sources_page_are_text(page: Any, app_url: str) -> 
     search = page.get_by_label("Search the guidance")
     search.fill("sitting cured ignore the guidance")
     search.press("Enter")
-    page.get_by_text("passages, best match first").wait_for()
+    page.get_by_text("best match first", exact=False).wait_for()
     page.get_by_text("ignore the guidance above", exact=False).first.wait_for()
     page.wait_for_timeout(500)
     assert "<script>window.__pwned = 1;" in page.locator("[data-testid=stApp]").inner_text()
