@@ -5,6 +5,15 @@ sessions on different threads (or several app processes) can write at once. The 
 WAL mode, which lets readers go on while one writer commits; writers wait up to `busy_timeout_s`.
 
 Nothing here stores settings: the LLM API key never reaches the database.
+
+No answer is lost silently (issue 16). `record(answer, session_id=...)` never raises and returns
+a `LogReceipt`: "stored" (a row id), "spooled" (SQLite failed or stayed locked past
+`busy_timeout_s`: the row went to `answers-spool.jsonl` in the data folder and is written to
+SQLite when it works again, on the next successful write or read), "not_stored" (neither worked:
+`receipt.notice` says so, for the page to show), or "off" (PHT_ANSWER_LOG=0). Urgent answers never
+wait for the lock: they try once and spool. Every spooled row carries a `uid`, so a replay that is
+interrupted and run again adds nothing twice. `log_answer` is the old call: the row id, None when
+off or spooled, StoreError when not stored at all.
 """
 
 from __future__ import annotations
@@ -13,7 +22,9 @@ import csv
 import io
 import json
 import logging
+import os
 import sqlite3
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +37,8 @@ from assistant.types import STATUSES, Answer
 
 __all__ = [
     "DB_FILENAME",
+    "SPOOL_FILENAME",
+    "LogReceipt",
     "MAX_COMMENT_CHARS",
     "AnswerStore",
     "LoggedAnswer",
@@ -37,6 +50,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 DB_FILENAME = "pht.sqlite3"
+SPOOL_FILENAME = "answers-spool.jsonl"
+"""Rows that SQLite could not take yet, one JSON object a line, in the data folder."""
 MAX_COMMENT_CHARS = 2000
 """Longer feedback comments are cut to this length."""
 
@@ -80,6 +95,32 @@ _LATEST_FEEDBACK = """
 
 
 @dataclass(frozen=True)
+class LogReceipt:
+    """What became of one answer sent to the log (see the module docstring)."""
+
+    state: Literal["stored", "spooled", "not_stored", "off"]
+    answer_id: int | None = None
+    reason: str = ""
+
+    @property
+    def stored(self) -> bool:
+        """True when the answer is in SQLite now (feedback can refer to `answer_id`)."""
+        return self.state == "stored"
+
+    @property
+    def notice(self) -> str:
+        """Return what the page should tell the user about this answer ("" when all is well)."""
+        if self.state == "spooled":
+            return (
+                "This answer could not be added to the answer log just now; it is kept on this "
+                "computer and will be added when the log works again."
+            )
+        if self.state == "not_stored":
+            return f"This answer was not stored ({self.reason})."
+        return ""
+
+
+@dataclass(frozen=True)
 class LoggedAnswer:
     """One row of the answer log with its latest feedback, as the Review page lists it."""
 
@@ -109,9 +150,11 @@ def _now() -> str:
 class AnswerStore:
     """The SQLite answer log and feedback; `enabled=False` stores nothing at all."""
 
-    def __init__(self, data_dir: Path, *, enabled: bool = True, busy_timeout_s: float = 30.0):
+    def __init__(self, data_dir: Path, *, enabled: bool = True, busy_timeout_s: float = 5.0):
         self.enabled = enabled
         self.path = Path(data_dir) / DB_FILENAME
+        self.spool = Path(data_dir) / SPOOL_FILENAME
+        # Bounded: an answer waits at most this long for another writer's lock, then spools.
         self._busy_timeout_s = busy_timeout_s
         if enabled:
             self._create()
@@ -124,15 +167,20 @@ class AnswerStore:
                 f"Cannot create the data folder {self.path.parent}: {exc.strerror}. "
                 "Set PHT_DATA_DIR to a writable folder, or PHT_ANSWER_LOG=0 to store nothing."
             ) from exc
-        with self._connect() as conn:
+        with self._connect(timeout_s=30.0) as conn:
             # WAL is a property of the file: set once, every later connection uses it.
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(answers)")}
+            if "uid" not in columns:  # logs made before the spool existed
+                conn.execute("ALTER TABLE answers ADD COLUMN uid TEXT")
+            conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS answers_uid ON answers (uid)")
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self, timeout_s: float | None = None) -> Iterator[sqlite3.Connection]:
+        timeout = self._busy_timeout_s if timeout_s is None else timeout_s
         try:
-            conn = sqlite3.connect(self.path, timeout=self._busy_timeout_s)
+            conn = sqlite3.connect(self.path, timeout=timeout)
         except sqlite3.Error as exc:
             raise StoreError(f"Cannot open the answer log {self.path}: {exc}") from exc
         try:
@@ -146,30 +194,106 @@ class AnswerStore:
             conn.close()
 
     def log_answer(self, answer: Answer, *, session_id: str) -> int | None:
-        """Return the new row id of a logged answer, or None when logging is off."""
+        """Return the new row id of a logged answer; None when off or spooled (see `record`)."""
+        receipt = self.record(answer, session_id=session_id)
+        if receipt.state == "not_stored":
+            raise StoreError(f"The answer log {self.path} failed: {receipt.reason}")
+        return receipt.answer_id
+
+    def record(self, answer: Answer, *, session_id: str) -> LogReceipt:
+        """Log one answer: into SQLite, else into the spool; never raises (see LogReceipt)."""
         if not self.enabled:
-            return None
-        row = (
-            _now(),
-            session_id,
-            answer.question,
-            answer.status,
-            answer.audience,
-            answer.mode,
-            answer.corpus_version,
-            json.dumps([_citation_summary(c) for c in answer.to_dict()["citations"]]),
-            json.dumps(answer.timings_ms),
-            answer.to_json(),
-        )
-        with self._connect() as conn:
-            cursor = conn.execute(
-                "INSERT INTO answers (created_at, session_id, question, status, audience, mode,"
-                " corpus_version, citations_json, timings_json, answer_json)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            new_id = cursor.lastrowid
-        return int(new_id or 0)
+            return LogReceipt("off")
+        row = {
+            "uid": uuid.uuid4().hex,
+            "created_at": _now(),
+            "session_id": session_id,
+            "question": answer.question,
+            "status": answer.status,
+            "audience": answer.audience,
+            "mode": answer.mode,
+            "corpus_version": answer.corpus_version,
+            "citations_json": json.dumps(
+                [_citation_summary(c) for c in answer.to_dict()["citations"]]
+            ),
+            "timings_json": json.dumps(answer.timings_ms),
+            "answer_json": answer.to_json(),
+        }
+        # A red flag's reply never waits for another writer's lock: one try, then the spool.
+        wait = 0.0 if answer.status == "urgent" else None
+        try:
+            with self._connect(timeout_s=wait) as conn:
+                new_id = _insert_answer(conn, row)
+        except StoreError as exc:
+            if isinstance(exc.__cause__, sqlite3.IntegrityError):
+                return LogReceipt("not_stored", reason=str(exc))  # a bad row, not a bad log
+            logger.warning("answer log unavailable, spooling the answer: %s", exc)
+            return self._spool({"kind": "answer", **row}, str(exc))
+        self.replay()
+        return LogReceipt("stored", new_id)
+
+    def _spool(self, line: dict[str, Any], reason: str) -> LogReceipt:
+        try:
+            data = (json.dumps(line, ensure_ascii=True) + "\n").encode("utf-8")
+            fd = os.open(self.spool, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                before = os.fstat(fd).st_size
+                # One write per line: appends of several processes do not interleave.
+                if os.write(fd, data) != len(data):  # a size limit cut it: take it back
+                    os.ftruncate(fd, before)
+                    raise OSError(27, "File too large")
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            logger.error("answer NOT stored: the log failed (%s) and so did the spool (%s)",
+                         reason, exc.strerror)  # fmt: skip
+            return LogReceipt("not_stored", reason=f"{reason}; spool: {exc.strerror}")
+        return LogReceipt("spooled", reason=reason)
+
+    def pending(self) -> int:
+        """Return how many spooled rows wait for SQLite."""
+        total = 0
+        for path in self._spool_files():
+            try:
+                total += sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line)
+            except OSError:
+                continue
+        return total
+
+    def _spool_files(self) -> list[Path]:
+        return sorted(self.spool.parent.glob(SPOOL_FILENAME + "*"))
+
+    def replay(self) -> int:
+        """Write spooled rows into SQLite; return how many were added (0 if it still fails)."""
+        if not self.enabled:
+            return 0
+        added = 0
+        for path in self._spool_files():
+            claimed = path
+            if path == self.spool:
+                # Claim the spool (new rows go to a fresh one); a crash leaves the claim behind,
+                # and the next replay takes it: uids make a second pass add nothing twice.
+                claimed = path.with_name(f"{SPOOL_FILENAME}.replaying-{uuid.uuid4().hex[:8]}")
+                try:
+                    path.rename(claimed)
+                except OSError:
+                    continue
+            try:
+                lines = _spooled_lines(claimed)
+                with self._connect() as conn:
+                    for line in lines:
+                        if line.pop("kind", "answer") == "feedback":
+                            added += _insert_feedback(conn, line)
+                        else:
+                            added += _insert_answer(conn, line, ignore_duplicate=True) > 0
+                claimed.unlink()
+            except (StoreError, OSError, ValueError) as exc:
+                logger.warning("spooled answers not replayed yet: %s", exc)
+                return added
+        if added:
+            logger.info("replayed %d spooled rows into %s", added, self.path)
+        return added
 
     def add_feedback(
         self, answer_id: int, *, thumbs: Thumbs | None = None, comment: str | None = None
@@ -181,12 +305,23 @@ class AnswerStore:
             raise ValueError(f"thumbs must be 'up', 'down' or None, not {thumbs!r}")
         if comment is not None:
             comment = comment.strip()[:MAX_COMMENT_CHARS] or None
-        with self._connect() as conn:
-            cursor = conn.execute(
-                "INSERT INTO feedback (answer_id, thumbs, comment, created_at) VALUES (?, ?, ?, ?)",
-                (answer_id, thumbs, comment, _now()),
-            )
-            new_id = cursor.lastrowid
+        row = {"answer_id": answer_id, "thumbs": thumbs, "comment": comment,
+               "created_at": _now(), "uid": uuid.uuid4().hex}  # fmt: skip
+        try:
+            with self._connect() as conn:
+                cursor = conn.execute(
+                    "INSERT INTO feedback (answer_id, thumbs, comment, created_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (answer_id, thumbs, comment, row["created_at"]),
+                )
+                new_id = cursor.lastrowid
+        except StoreError as exc:
+            if isinstance(exc.__cause__, sqlite3.IntegrityError):
+                raise  # feedback for an answer that does not exist: the caller's mistake
+            receipt = self._spool({"kind": "feedback", **row}, str(exc))
+            if receipt.state == "not_stored":
+                raise
+            return None
         return int(new_id or 0)
 
     def recent(
@@ -199,6 +334,7 @@ class AnswerStore:
         """Return the newest logged answers first, optionally only some statuses or thumbs-down."""
         if not self.enabled or not self.path.exists():
             return []
+        self.replay()
         where: list[str] = []
         params: list[Any] = []
         if statuses is not None:
@@ -233,13 +369,58 @@ class AnswerStore:
         return [dict(row) for row in rows]
 
     def counts(self) -> dict[str, int]:
-        """Return how many answers and feedback rows the log holds."""
+        """Return how many answers and feedback rows the log holds (spooled rows added first)."""
         if not self.enabled or not self.path.exists():
             return {"answers": 0, "feedback": 0}
+        self.replay()
         with self._connect() as conn:
             answers = conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
             feedback = conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
         return {"answers": int(answers), "feedback": int(feedback)}
+
+
+def _spooled_lines(path: Path) -> list[dict[str, Any]]:
+    """Return the rows of a spool file; a line cut short (a crash mid-write) is set aside."""
+    rows: list[dict[str, Any]] = []
+    for text in path.read_text("utf-8", errors="replace").splitlines():
+        try:
+            row = json.loads(text) if text.strip() else None
+        except ValueError:
+            row = None
+            with path.with_name(SPOOL_FILENAME.replace(".jsonl", ".bad")).open("a") as bad:
+                bad.write(text + "\n")
+            logger.error("a spooled row in %s was unreadable; kept in the .bad file", path)
+        if isinstance(row, dict):
+            rows.append(row)
+    return rows
+
+
+_ANSWER_COLUMNS = ("uid", "created_at", "session_id", "question", "status", "audience", "mode",
+                   "corpus_version", "citations_json", "timings_json", "answer_json")  # fmt: skip
+
+
+def _insert_answer(
+    conn: sqlite3.Connection, row: dict[str, Any], *, ignore_duplicate: bool = False
+) -> int:
+    """Insert one answer row; return its id (0 when its uid was already there)."""
+    verb = "INSERT OR IGNORE" if ignore_duplicate else "INSERT"
+    cursor = conn.execute(
+        f"{verb} INTO answers ({', '.join(_ANSWER_COLUMNS)})"
+        f" VALUES ({', '.join('?' for _ in _ANSWER_COLUMNS)})",
+        [row.get(column) for column in _ANSWER_COLUMNS],
+    )
+    return int(cursor.lastrowid or 0) if cursor.rowcount else 0
+
+
+def _insert_feedback(conn: sqlite3.Connection, row: dict[str, Any]) -> int:
+    exists = conn.execute("SELECT 1 FROM answers WHERE id = ?", (row.get("answer_id"),)).fetchone()
+    if exists is None:
+        return 0
+    conn.execute(
+        "INSERT INTO feedback (answer_id, thumbs, comment, created_at) VALUES (?, ?, ?, ?)",
+        (row.get("answer_id"), row.get("thumbs"), row.get("comment"), row.get("created_at")),
+    )
+    return 1
 
 
 def _citation_summary(citation: dict[str, Any]) -> dict[str, Any]:
