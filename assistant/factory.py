@@ -46,13 +46,16 @@ def build_assistant(settings: Settings, *, warm: bool = True) -> Assistant:
     A re-ingest, a rebuilt store or a re-created collection is picked up within
     PHT_INDEX_CHECK seconds, without a restart (`assistant.live.LiveAssistant`).
     """
+    from assistant.index.failures import guard
     from assistant.live import LiveAssistant
 
     builds = iter(range(1_000_000))
 
     def build() -> Assistant:
-        # Every rebuild after the first opens the embedded store afresh (see chroma_client).
-        return build_static_assistant(settings, warm=warm, fresh=next(builds) > 0)
+        # Every rebuild after the first opens the embedded store afresh (see chroma_client);
+        # any Chroma failure while building is a named error, never a raw traceback.
+        with guard(settings, settings.chroma_timeout_s):
+            return build_static_assistant(settings, warm=warm, fresh=next(builds) > 0)
 
     live = LiveAssistant(build, _index_probe(settings), settings)
     return live  # type: ignore[return-value]  # the same public API, delegated

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import ServerUnavailable
+from assistant.index.failures import is_store_failure, translate
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -92,6 +93,8 @@ def chroma_question_search(collection: Collection, settings: Settings) -> Questi
                 query_embeddings=query, n_results=n, include=["metadatas", "distances"]
             )
         except Exception as exc:  # a remote server that went away mid-run
+            if is_store_failure(exc):  # says host:port and what to do (index.failures)
+                raise translate(settings, exc, settings.chroma_timeout_s) from exc
             where = settings.chroma_host or settings.chroma_path
             raise ServerUnavailable(
                 f"The question index at {where} stopped answering ({type(exc).__name__}); "
