@@ -341,7 +341,9 @@ def chat() -> None:
 
     ready = loader.ready() or loader.wait(1.0)
     documents: dict[str, dict[str, Any]] = {}
-    if ready and not loader.failed():
+    if ready and loader.failed():
+        load_assistant(settings, loader)  # shows what went wrong and stops; a reload retries
+    if ready:
         assistant = loader.result()
         documents = _documents(assistant.corpus_version, assistant)
     clinician = bool(st.session_state["clinician_view"])

@@ -118,3 +118,38 @@ def test_the_input_shows_at_once_and_a_question_waits_for_the_loading_assistant(
     assert not at.exception
     assert built and built[0].calls[0][0] == "Why does sitting hurt?"
     assert [m.name for m in at.chat_message] == ["user", "assistant"]
+
+
+def test_a_failed_start_is_retried_on_the_next_visit(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempts: list[int] = []
+
+    def flaky_factory(settings: Settings) -> FakeAssistant:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ConnectionError("Chroma server went away")
+        return FakeAssistant(settings)
+
+    monkeypatch.setattr(ui.core, "build_assistant", flaky_factory)
+    at = app()
+    assert "unexpected error (ConnectionError)" in at.error[0].value
+    at = ask(app(), "Why does sitting hurt?")  # a reload: the loader starts again
+    assert [m.name for m in at.chat_message] == ["user", "assistant"]
+    assert len(attempts) == 2
+
+
+def test_warm_assistant_builds_before_any_page_and_pages_reuse_it(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[FakeAssistant] = []
+
+    def factory(settings: Settings) -> FakeAssistant:
+        built.append(FakeAssistant(settings))
+        return built[-1]
+
+    monkeypatch.setattr(ui.core, "build_assistant", factory)
+    warm = ui.core.warm_assistant(Settings.from_env())
+    at = ask(app(), "Why does sitting hurt?")
+    assert built == [warm] and warm.calls[0][0] == "Why does sitting hurt?"
+    assert not at.info  # no "Loading" notice: it was ready before the page
