@@ -109,8 +109,6 @@ class Settings:
     """Longer history turns are rejected with InvalidQuestion (PHT_MAX_HISTORY_TURN_CHARS)."""
     max_history_turns: int = 100
     """More earlier turns are rejected with InvalidQuestion (PHT_MAX_HISTORY_TURNS)."""
-    answer_log_wait_s: float = 0.5
-    """Seconds an answer waits for the log's lock before it is spooled (PHT_ANSWER_LOG_WAIT)."""
     ingest_lock_wait_s: float = 30.0
     """Seconds a second pht-ingest waits for the one writing to the store (PHT_INGEST_LOCK_WAIT)."""
 
@@ -145,8 +143,7 @@ class Settings:
                 raise ConfigError(f"PHT_{name.upper()} must be at least 1.")
         if self.ingest_lock_wait_s < 0:
             raise ConfigError("PHT_INGEST_LOCK_WAIT cannot be negative.")
-        for name in ("chroma_timeout_s", "chroma_ingest_timeout_s", "index_check_s",
-                     "answer_log_wait_s"):  # fmt: skip
+        for name in ("chroma_timeout_s", "chroma_ingest_timeout_s", "index_check_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"PHT_{name.upper().removesuffix('_S')} must be above 0.")
         if min(self.max_history_turn_chars, self.max_history_turns) < 1:
@@ -215,7 +212,6 @@ class Settings:
             ("PHT_CHROMA_TIMEOUT", "chroma_timeout_s"),
             ("PHT_CHROMA_INGEST_TIMEOUT", "chroma_ingest_timeout_s"),
             ("PHT_INDEX_CHECK", "index_check_s"),
-            ("PHT_ANSWER_LOG_WAIT", "answer_log_wait_s"),
         ):
             if env.get(var):
                 kwargs[field] = _float(var, env[var])
