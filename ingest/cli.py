@@ -106,7 +106,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     ):  # fmt: skip
         # --rebuild of the embedded store builds a fresh one beside it and swaps it in at the
         # end: a damaged store is recovered, and until the swap the old one keeps answering.
-        staging = _staging(settings) if args.rebuild and not args.dry_run else None
+        embedded_rebuild = args.rebuild and not args.dry_run and not settings.chroma_host
+        staging = _staging(settings) if embedded_rebuild else None
         target = settings.with_(chroma_path=staging) if staging else settings
         timeout = settings.chroma_ingest_timeout_s
         with guard(target, timeout):
