@@ -12,7 +12,6 @@ kind, with the category confusion.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections import Counter, defaultdict
@@ -79,18 +78,20 @@ def _old_gate(path: Path = BASELINE_RULES) -> Callable[[str], str | None]:
 
 
 def _cached_embeddings(texts: Sequence[str], embed: Embed, cache: Path | None) -> np.ndarray:
-    unique = sorted(set(texts))
-    key = hashlib.sha256("\x1f".join(unique).encode()).hexdigest()[:16]
-    path = cache / f"triage-eval-vectors-{key}.npy" if cache else None
+    """Return one vector per text; vectors already in `cache` are reused, new ones added."""
+    path = cache / "triage-eval-vectors.npz" if cache else None
+    known: dict[str, np.ndarray] = {}
     if path is not None and path.exists():
-        matrix = np.load(path)
-    else:
-        matrix = np.asarray(embed(unique), dtype=np.float32)
+        stored = np.load(path, allow_pickle=False)
+        known = dict(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
+    missing = sorted(set(texts) - set(known))
+    if missing:
+        known.update(zip(missing, np.asarray(embed(missing), dtype=np.float32), strict=True))
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            np.save(path, matrix)
-    row = {text: i for i, text in enumerate(unique)}
-    return np.asarray(matrix[[row[text] for text in texts]], dtype=np.float64)
+            names = sorted(known)
+            np.savez(path, texts=np.array(names), vectors=np.stack([known[n] for n in names]))
+    return np.asarray([known[text] for text in texts], dtype=np.float64)
 
 
 @dataclass

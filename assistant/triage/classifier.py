@@ -60,6 +60,9 @@ union)."""
 _INNER_FOLDS = 3
 _MAX_WINDOWS = 24
 _WINDOW_WORDS = 40
+_LONG_WORDS = 30
+"""Messages of at least this many words are also scored sentence by sentence."""
+_MIN_WINDOW_WORDS = 4
 _SENTENCE_END = re.compile(
     r"(?<=[.!?;:])\s+|\n+|\s+(?:but|and then|then|also|plus|aber|mais|pero|ma|mas)\s+"
 )
@@ -67,8 +70,14 @@ _CACHE_VERSION = 1
 
 
 def windows(text: str) -> list[str]:
-    """Return the texts a message is scored on: itself and, when longer, each sentence."""
+    """Return the texts a message is scored on: itself and, when long, each sentence of it.
+
+    A short question is judged whole: its fragments alone ("it's a deep ache right on the
+    bone") read like flags they are not part of.
+    """
     whole = text.strip()
+    if len(whole.split()) < _LONG_WORDS:
+        return [whole]
     parts = [part.strip() for part in _SENTENCE_END.split(whole) if part and part.strip()]
     pieces: list[str] = []
     for part in parts:
@@ -79,7 +88,7 @@ def windows(text: str) -> list[str]:
             pieces += [" ".join(words[i : i + _WINDOW_WORDS]) for i in range(0, len(words), step)]
         else:
             pieces.append(part)
-    pieces = [piece for piece in pieces if len(piece) >= 8 and piece != whole]
+    pieces = [p for p in pieces if len(p.split()) >= _MIN_WINDOW_WORDS and p != whole]
     if len(pieces) > _MAX_WINDOWS:
         # Adjacent pairs keep every sentence inside some window.
         pieces = [" ".join(pieces[i : i + 2]) for i in range(0, len(pieces), 2)][:_MAX_WINDOWS]

@@ -45,7 +45,9 @@ _QUESTION_START = re.compile(
 )
 _PERSONAL = re.compile(
     r"\b(?:i|i'm|im|i've|ive|i'd|my|me|mine|myself|we|our|us|he|she|his|her|him|they|their"
-    r"|dad|mum|mom|husband|wife|son|daughter|friend|partner)\b"
+    r"|dad|mum|mom|husband|wife|son|daughter|friend|partner"
+    # A clinician describing a patient is not asking in general.
+    r"|patient|client|reports|presents|presenting|referred)\b"
 )
 
 

@@ -96,7 +96,10 @@ def test_the_classifier_learns_and_scores_a_buried_sentence() -> None:
     assert 0.0 < model.threshold < 1.0
     model.threshold = 0.5  # the inner-CV choice on 24 toy texts is not what is tested here
     classifier = TriageClassifier(model, _embed)
-    hit = classifier.classify("Long story. Work is busy. I can't pee at all, my bladder is full.")
+    hit = classifier.classify(
+        "Long story, sorry about that. Work has been really busy for the last few weeks and the "
+        "kids are off school. I can't pee at all, my bladder is full. Anyway, thanks for reading."
+    )
     assert hit.urgent and hit.category == "cauda-equina"
     assert hit.window.startswith("I can't pee")
     assert not classifier.classify("why does a hard chair hurt my sit bone").urgent
@@ -112,8 +115,14 @@ def test_threshold_keeps_the_target_sensitivity() -> None:
 
 def test_windows_split_long_messages_and_unpunctuated_rambles() -> None:
     assert windows("Why does sitting hurt?") == ["Why does sitting hurt?"]
-    pieces = windows("First sentence here. Second one here! Third one, but then a fourth.")
-    assert pieces[0].startswith("First") and len(pieces) >= 4
+    pieces = windows(
+        "The first sentence is here. The second one is here! The third one is here, but then "
+        "a fourth one comes along. And a fifth sentence closes it, to make it long enough now."
+    )
+    assert pieces[0].startswith("The first") and len(pieces) >= 4
+    assert windows("why does it hurt? it is a deep ache on the bone") == [
+        "why does it hurt? it is a deep ache on the bone"
+    ]
     ramble = " ".join(["word"] * 200)
     assert all(len(p.split()) <= 200 for p in windows(ramble)) and len(windows(ramble)) > 3
 
