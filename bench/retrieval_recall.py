@@ -99,18 +99,20 @@ def _searches() -> dict[str, Any]:
         read_chunks,
     )
     from assistant.index.embeddings import load_embeddings
-    from assistant.index.questions import open_question_search
+    from assistant.index.questions import open_question_index
     from assistant.retrieval.search import HybridSearch
     from assistant.settings import Settings
 
     settings = Settings.from_env()
     embeddings = load_embeddings(settings)
     client = chroma_client(settings)
-    chunks, _ = read_chunks(open_collection(client, settings, embeddings))
-    dense = chroma_dense_search(client, settings, embeddings)
-    questions = open_question_search(client, settings, embeddings)
-    if questions is None:
+    index = open_question_index(client, settings, embeddings)
+    if index is None:
         raise SystemExit("the index holds no reviewed questions: run pht-ingest first")
+    collection = open_collection(client, settings, embeddings)
+    chunks, _ = read_chunks(collection, settings, extra_ids=index.ids)
+    dense = chroma_dense_search(client, settings, embeddings)
+    questions = index.search
     return {
         "without_questions": HybridSearch(chunks, dense, embeddings.embed_query),
         "with_questions": HybridSearch(chunks, dense, embeddings.embed_query, questions=questions),
