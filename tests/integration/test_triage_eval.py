@@ -18,7 +18,8 @@ from assistant.settings import Settings
 from assistant.triage.dataset import CATEGORIES, LANGUAGES
 from evals.triage_eval import check_triage, format_report, run_triage_eval
 
-pytestmark = pytest.mark.integration
+# Five fits of the classifier: about five minutes on a quiet 2-core machine, far more when shared.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 
 _CACHE = Path(__file__).resolve().parents[2] / ".pht" / "triage-shared"
 
