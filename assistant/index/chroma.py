@@ -101,6 +101,7 @@ def chroma_client(
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.chroma_host:
         timeout = settings.chroma_timeout_s if timeout_s is None else timeout_s
+        _preflight(settings, timeout)  # HttpClient() itself calls the server, with no deadline
         try:
             client = chromadb.HttpClient(
                 host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
@@ -150,6 +151,17 @@ def _snapshot(path: Path) -> Path:
         item.chmod(item.stat().st_mode | 0o200)
     log.warning("the index at %s is read-only: reading a copy at %s", path, copy)
     return copy
+
+
+def _preflight(settings: Settings, timeout_s: float) -> None:
+    """Raise ServerUnavailable unless the server answers a heartbeat within `timeout_s`."""
+    import httpx
+
+    url = f"http://{settings.chroma_host}:{settings.chroma_port}/api/v2/heartbeat"
+    try:
+        httpx.get(url, timeout=timeout_s)
+    except httpx.HTTPError as exc:
+        raise translate(settings, exc, timeout_s) from exc
 
 
 def _set_timeout(client: ClientAPI, timeout_s: float) -> None:
