@@ -1,9 +1,8 @@
-"""A broken, read-only or replaced Chroma store, and a live assistant under a re-ingest (issue 16).
+"""A broken Chroma store (issue 16).
 
 Before: a truncated or garbage chroma.sqlite3 gave a raw chromadb InternalError traceback from
-`pht-ask`, `pht-ingest` and `pht-ingest --rebuild` (which could not recover); a read-only store
-could not be read; a running assistant kept the old corpus_version and passages after a
-re-ingest, and failed every ask after its collection was deleted and created again.
+`pht-ask`, `pht-ingest` and `pht-ingest --rebuild` (which could not recover). Now: one line
+naming the store and `pht-ingest --rebuild`, which moves the broken store aside and builds anew.
 """
 
 from __future__ import annotations
