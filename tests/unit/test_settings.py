@@ -29,6 +29,17 @@ def test_environment_overrides() -> None:
     assert settings.data_dir == Path("/tmp/x")
 
 
+def test_answer_length_and_relevance_are_settings() -> None:
+    settings = Settings.from_env(
+        {"PHT_ANSWER_WORDS": "90", "PHT_ANSWER_SENTENCES": "3", "PHT_CLINICIAN_SENTENCES": "6",
+         "PHT_MIN_ANSWER_COSINE": "0.4", "PHT_MIN_ANSWER_OVERLAP": "0.6"}
+    )
+    assert (settings.answer_words, settings.answer_sentences, settings.clinician_sentences) == (
+        90, 3, 6,
+    )
+    assert (settings.min_answer_cosine, settings.min_answer_overlap) == (0.4, 0.6)
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -36,6 +47,9 @@ def test_environment_overrides() -> None:
         ({"PHT_COLLECTION": "ab"}, "3-512"),
         ({"PHT_CHROMA_PORT": "eighty"}, "PHT_CHROMA_PORT"),
         ({"PHT_ANSWER_LOG": "maybe"}, "yes/no"),
+        ({"PHT_ANSWER_WORDS": "0"}, "PHT_ANSWER_WORDS"),
+        ({"PHT_MIN_ANSWER_COSINE": "1.5"}, "PHT_MIN_ANSWER_COSINE"),
+        ({"PHT_MIN_ANSWER_OVERLAP": "half"}, "PHT_MIN_ANSWER_OVERLAP"),
     ],
 )
 def test_bad_values_say_what_is_wrong(env: dict[str, str], message: str) -> None:
