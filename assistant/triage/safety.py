@@ -9,6 +9,7 @@ urgent; its category decides the help (triage_replies.yaml). The conversation ru
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -203,7 +204,7 @@ class SafetyGate:
             for category in lexicon.categories([text]):
                 votes.setdefault(category, []).append(f"lexicon:{language}")
         score = 0.0
-        if self.classifier is not None:
+        if self.classifier is not None and _enough_words(text):
             result = self.classifier.classify(text, vector)
             score = result.score
             if result.urgent:
@@ -292,3 +293,14 @@ class SafetyGate:
                 decision.category, decision.message, "", (), (), (), Matcher((), ())
             )
         return None
+
+
+# The classifier reads meaning from context; a greeting or a single word gives it none, and it then
+# scores far-from-training text ("hello!") as a red flag. Short explicit red flags ("suicidal",
+# "can't pee") are the reviewed rules' and lexicons' job, which run on every message.
+_MIN_CLASSIFIER_WORDS = 3
+
+
+def _enough_words(text: str) -> bool:
+    """Return True when `text` has enough words for the classifier to judge it."""
+    return len(re.findall(r"\w+", text)) >= _MIN_CLASSIFIER_WORDS
