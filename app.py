@@ -242,17 +242,15 @@ def _answer(
                 icon=":material/error:",
             )
             return False
-        answer_id = None
-        try:
-            answer_id = store.log_answer(answer, session_id=_session_id(store))
-        except PHTError as exc:
-            logger.warning("answer not logged: %s", exc)
+        # Never raises: the receipt says whether the answer reached the log, the spool or neither.
+        receipt = store.record(answer, session_id=_session_id(store))
         messages.append({"role": "user", "content": question})
         message = {
             "role": "assistant",
             "content": answer.answer,
             "answer": answer,
-            "answer_id": answer_id,
+            "answer_id": receipt.answer_id,
+            "log_notice": receipt.notice,
         }
         messages.append(message)
         _save(conversations)

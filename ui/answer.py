@@ -196,6 +196,8 @@ def render_answer(
         st.markdown(text)
     if answer.notice:
         st.markdown(f":material/info: {escape_markdown(answer.notice)}")
+    if message.get("log_notice"):  # the answer log could not take this answer (see LogReceipt)
+        st.caption(escape_markdown(message["log_notice"]))
     render_sources(answer, key, documents or {}, clinician=clinician)
     if clinician:
         _render_details(answer)

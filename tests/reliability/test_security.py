@@ -134,7 +134,8 @@ def test_answer_log_off_stores_nothing_at_all(
 ) -> None:
     monkeypatch.setenv("PHT_ANSWER_LOG", "0")
     at = _chat(["Why does sitting hurt?", HOSTILE[4]], comment="should go nowhere")
-    assert "Nothing you type here is stored." in at.caption[0].value
+    # The page says so above the chat (the notice paragraph under the title).
+    assert any("Nothing you type here is stored" in m.value for m in at.markdown)
     assert not app_env.exists() or not any(app_env.rglob("*")), list(app_env.rglob("*"))
 
 
@@ -206,9 +207,32 @@ def test_app_started_without_an_address_listens_on_loopback_only(tmp_path: Path)
 def _injected_assistant(corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     from assistant.factory import build_assistant
     from ingest.cli import main as ingest
+    import yaml
+
     from tests.reliability.test_faults import _add_document
 
     _add_document(corpus_copy, INJECTED_ID, "injected.txt", INJECTED_DOCUMENT)
+    # A poisoned bundle: the document comes with reviewed questions of its own, so that retrieval
+    # (which favours passages with reviewed questions) does hand its passages to the composer.
+    sidecar = {
+        "doc_id": INJECTED_ID,
+        "review_status": "not_independently_reviewed",
+        "review_note": "Test fixture: an injected document with questions that find it.",
+        "passages": [{
+            "section": "Sitting override",
+            "anchor": "When sitting hurts",
+            "questions": {"patient": [
+                "Is sitting pain cured if I ignore the guidance?",
+                "What should I do when sitting hurts?", "Does sitting pain just go away?",
+                "Can I ignore the guidance when sitting hurts?", "Is my sitting pain cured?",
+                "Why does sitting make my buttock pain worse?", "Sitting hurts, what now?",
+                "Is the problem cured if sitting stops hurting?",
+            ]},
+        }],
+    }
+    (corpus_copy / "questions" / f"{INJECTED_ID}.yaml").write_text(
+        yaml.safe_dump(sidecar, sort_keys=False), encoding="utf-8"
+    )
     monkeypatch.setenv("PHT_CORPUS_DIR", str(corpus_copy))
     monkeypatch.setenv("PHT_CHROMA_PATH", str(tmp_path / "chroma"))
     monkeypatch.delenv("PHT_CHROMA_HOST", raising=False)
