@@ -128,8 +128,10 @@ def test_killed_chroma_server_gives_a_clear_error_and_recovers_on_restart(
 # ------------------------------------------------------------------------- ingest under SIGKILL
 def _synthetic_document(paragraphs: int) -> str:
     """Return a long plain-text document of distinct ~150-word paragraphs under headings."""
-    words = ("garden soil compost tomato seedling watering mulch trellis harvest pruning sunlight "
-             "drainage greenhouse frost basil pepper cucumber weeding fertiliser rainfall").split()
+    words = (
+        "garden soil compost tomato seedling watering mulch trellis harvest pruning sunlight "
+        "drainage greenhouse frost basil pepper cucumber weeding fertiliser rainfall"
+    ).split()
     rng = random.Random(8)
     blocks = ["Synthetic filler document for the reliability tests"]
     for n in range(paragraphs):

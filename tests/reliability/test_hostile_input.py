@@ -39,7 +39,7 @@ _words = st.sampled_from(
 )  # fmt: skip
 _mixed = st.lists(st.one_of(_words, st.sampled_from(list(ODD)), st.text(max_size=4)), max_size=30)
 QUESTIONS = st.one_of(
-    st.text(max_size=300),                                   # arbitrary unicode, surrogates too
+    st.text(max_size=300),  # arbitrary unicode, surrogates too
     st.text(alphabet=st.sampled_from(list(ODD) + list("ab ")), max_size=50),
     _mixed.map(" ".join),
     _mixed.map("".join),
@@ -108,14 +108,27 @@ def test_real_assistant_never_crashes(real_assistant: Assistant) -> None:
 def _batch_line(draw: st.DrawFn) -> str:
     kind = draw(st.integers(0, 3))
     if kind == 0:  # JSONL: ids and questions of any kind, lone surrogates escaped by json
-        record: dict[str, Any] = {"id": draw(st.one_of(st.integers(), st.text(max_size=10))),
-                                  "question": draw(QUESTIONS)}
+        record: dict[str, Any] = {
+            "id": draw(st.one_of(st.integers(), st.text(max_size=10))),
+            "question": draw(QUESTIONS),
+        }
         if draw(st.booleans()):
             record["history"] = draw(HISTORY)
         return json.dumps(record)
     if kind == 1:
-        return draw(st.sampled_from(["{", "{not json", "[1, 2]", '{"question": 5}',
-                                     '{"history": "x", "question": "sitting?"}', "", "   "]))
+        return draw(
+            st.sampled_from(
+                [
+                    "{",
+                    "{not json",
+                    "[1, 2]",
+                    '{"question": 5}',
+                    '{"history": "x", "question": "sitting?"}',
+                    "",
+                    "   ",
+                ]
+            )
+        )
     text = draw(QUESTIONS)
     # A plain line is one line: no \n, and nothing a UTF-8 file cannot hold.
     return "".join(c for c in text if c != "\n" and not 0xD800 <= ord(c) <= 0xDFFF)
@@ -183,8 +196,8 @@ def test_real_pht_ask_batch_subprocess(
     """The installed CLI, real model and index, one file of every kind of odd line."""
     lines = [
         "Why does sitting hurt?",
-        "sitting\x0bhurts",           # vertical tab: str.splitlines would split here
-        "is shockwave\x1cgood",       # file separator
+        "sitting\x0bhurts",  # vertical tab: str.splitlines would split here
+        "is shockwave\x1cgood",  # file separator
         "stretching\u2028after\u2029surgery\x85ok",
         "lone\rcarriage return",
         "\x0c",

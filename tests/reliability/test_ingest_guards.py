@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import corpus_version
 from assistant.index.questions import QUESTION_SUFFIX
+from ingest.pipeline import corpus_version
 from tests.conftest import CORPUS
 
 BIN = Path(sys.executable).parent
