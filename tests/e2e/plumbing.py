@@ -199,6 +199,24 @@ def wait_until_idle(page: Any) -> None:
     )
 
 
+def wheel_up_to(page: Any, locator: Any, step: int = 300, tries: int = 40) -> None:
+    """Scroll up with the mouse wheel, as a reader does, until `locator` is fully on screen.
+
+    A chat page sticks to its bottom while its content grows (Streamlit's scroll container);
+    only a user's wheel or touch lets go of it. A scroll made by a script (Playwright's own
+    scroll-into-view) can be pulled back to the bottom, so the tests scroll the way people do.
+    """
+    size = page.viewport_size
+    page.mouse.move(size["width"] * 0.6, size["height"] * 0.45)
+    for _ in range(tries):
+        box = locator.bounding_box()
+        if box and box["y"] >= 0 and box["y"] + box["height"] <= size["height"]:
+            return
+        page.mouse.wheel(0, -step if not box or box["y"] < 0 else step)
+        page.wait_for_timeout(100)
+    raise AssertionError(f"could not scroll {locator} into view: {locator.bounding_box()}")
+
+
 def ask(page: Any, question: str, timings: dict[str, float] | None = None) -> Any:
     """Type a question, wait for its answer to finish, return the answer's chat message.
 

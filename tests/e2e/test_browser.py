@@ -30,6 +30,7 @@ from tests.e2e.plumbing import (
     shot,
     small_targets,
     wait_until_idle,
+    wheel_up_to,
 )
 
 __all__ = ["ROOT", "_ask", "_shot", "app_url", "browser", "indexed_env", "page"]
@@ -177,8 +178,7 @@ def test_answer_links_copy_feedback_reload_regenerate_download(
     link = reply.locator("[data-testid=stMarkdown] a[href^='#src-']").first
     target = link.get_attribute("href")[1:]
     # As a reader does: scroll back up to the answer's text with the wheel, then click.
-    page.mouse.move(800, 400)
-    page.mouse.wheel(0, -5000)
+    wheel_up_to(page, link)
     page.wait_for_timeout(300)
     link.click()
     heading = page.locator(f"[id='{target}']")
@@ -236,8 +236,10 @@ def test_answer_links_copy_feedback_reload_regenerate_download(
     wait_until_idle(page)
     assert page.locator("[data-testid=stChatMessage]").count() == 2
 
+    download = page.get_by_role("button", name="Download")
+    wheel_up_to(page, download)
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Download").click()
+        download.click()
     exported = Path(download_info.value.path()).read_text(encoding="utf-8")
     assert "What about stretching?" in exported and "### Sources" in exported
     assert exported.count("It is not a diagnosis") == 1
@@ -332,7 +334,9 @@ def test_delete_my_conversation_deletes_it_on_the_server(
     db = _db(app_env)
     [(key,)] = _wait_for_rows(db, "SELECT session_id FROM answers WHERE question = ?", (question,))
     assert _rows(db, "SELECT COUNT(*) FROM conversations WHERE id = ?", (key,)) == [(1,)]
-    page.get_by_role("button", name="Delete my conversation").click()
+    delete = page.get_by_role("button", name="Delete my conversation")
+    wheel_up_to(page, delete)
+    delete.click()
     page.get_by_role("button", name="Delete it now").click()
     page.get_by_text("Your conversation was deleted.").wait_for()
     assert _rows(db, "SELECT COUNT(*) FROM answers WHERE session_id = ?", (key,)) == [(0,)]
@@ -349,9 +353,7 @@ def test_axe_finds_nothing_serious_on_the_chat_and_sources(page: Any, app_url: s
     reply.locator("[data-testid=stExpander] summary").first.click()
     page.wait_for_timeout(500)
     assert axe_violations(page) == []
-    small = small_targets(
-        page, ".stMain button, .stMain a, summary, [data-testid=stChatInput]"
-    )
+    small = small_targets(page, ".stMain button, .stMain a, summary, [data-testid=stChatInput]")
     assert small == [], small
 
     page.locator("[data-testid=stSidebar]").get_by_role("link", name="Clinician view").count()
