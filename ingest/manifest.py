@@ -44,6 +44,8 @@ class DocumentEntry(BaseModel):
     audience: str
     date: str
     source: str
+    url: str = Field(default="", pattern=r"^(https?://[^\s<>\"'`]+)?$")
+    """The original page (http or https only; empty when unknown). Source cards link to it."""
     references: list[str] = Field(default_factory=list)
     references_note: str = ""
     topics: list[str] = Field(default_factory=list)
@@ -62,6 +64,7 @@ class DocumentEntry(BaseModel):
             "audience": self.audience,
             "date": self.date,
             "source": self.source,
+            "url": self.url,
             "references": "\n".join(self.references),
             "references_note": self.references_note,
             "topics": "\n".join(self.topics),

@@ -124,3 +124,24 @@ def test_pdf_text_is_read(tmp_path: Path) -> None:
     path = tmp_path / "leaflet.pdf"
     path.write_bytes(_pdf_with_text("Sitting compresses the hamstring tendon."))
     assert "Sitting compresses the hamstring tendon." in read_document(path)
+
+
+def test_url_of_the_original_page_reaches_the_citation_metadata(corpus_copy: Path) -> None:
+    path = corpus_copy / "manifest.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("    kind:", '    url: "https://example.org/pht"\n    kind:', 1), "utf-8"
+    )
+    [first, second] = load_manifest(corpus_copy).documents
+    assert first.metadata()["url"] == "https://example.org/pht"
+    assert second.metadata()["url"] == ""  # no url: the card shows no link
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://example.org/x", "https://a b"])
+def test_url_that_is_not_a_plain_web_address_is_refused(corpus_copy: Path, url: str) -> None:
+    path = corpus_copy / "manifest.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("    kind:", f'    url: "{url}"\n    kind:', 1), "utf-8")
+    with pytest.raises(CorpusError) as error:
+        load_manifest(corpus_copy)
+    assert "url" in str(error.value) and "h2t-pht-challenges" in str(error.value)
