@@ -23,8 +23,8 @@ import re
 import secrets
 import sqlite3
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +32,7 @@ from typing import Any
 
 from assistant.errors import StoreError
 from assistant.types import Answer
+from ui.store import transaction
 
 __all__ = [
     "ConversationStore",
@@ -123,20 +124,8 @@ class ConversationStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        try:
-            conn = sqlite3.connect(self.path, timeout=self._busy_timeout_s)
-        except sqlite3.Error as exc:
-            raise StoreError(f"Cannot open the conversation store {self.path}: {exc}") from exc
-        try:
-            conn.execute("PRAGMA foreign_keys=ON")
-            with conn:
-                yield conn
-        except sqlite3.Error as exc:
-            raise StoreError(f"The conversation store {self.path} failed: {exc}") from exc
-        finally:
-            conn.close()
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self.path, self._busy_timeout_s, "the conversation store")
 
     def load(self, token: str) -> list[dict[str, Any]]:
         """Return the messages of the conversation with this token ([] when there is none)."""

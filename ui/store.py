@@ -19,6 +19,7 @@ off or spooled, StoreError when not stored at all.
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import json
 import logging
@@ -26,7 +27,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +46,7 @@ __all__ = [
     "StoreError",
     "Thumbs",
     "export_csv",
+    "transaction",
 ]
 
 logger = logging.getLogger(__name__)
@@ -143,6 +145,32 @@ class LoggedAnswer:
         return Answer.from_dict(json.loads(self.answer_json))
 
 
+@contextmanager
+def transaction(path: Path, timeout_s: float, name: str) -> Iterator[sqlite3.Connection]:
+    """Open the SQLite file at `path` for one transaction (commit on success, roll back on error).
+
+    Every failure is a StoreError naming `name` and the file. Shared by the answer log and the
+    conversation store, which live in the same file.
+    """
+    try:
+        conn = sqlite3.connect(path, timeout=timeout_s)
+    except sqlite3.Error as exc:
+        raise StoreError(f"Cannot open {name} {path}: {exc}") from exc
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys=ON")
+        # In WAL mode NORMAL syncs at checkpoints, not on every commit: a commit survives an app
+        # crash (not a power cut), and a writer holds the lock for microseconds instead of an
+        # fsync, so many sessions writing at once stay inside the bounded wait.
+        conn.execute("PRAGMA synchronous=NORMAL")
+        with conn:
+            yield conn
+    except sqlite3.Error as exc:
+        raise StoreError(f"{name[0].upper()}{name[1:]} {path} failed: {exc}") from exc
+    finally:
+        conn.close()
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -176,22 +204,11 @@ class AnswerStore:
                 conn.execute("ALTER TABLE answers ADD COLUMN uid TEXT")
             conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS answers_uid ON answers (uid)")
 
-    @contextmanager
-    def _connect(self, timeout_s: float | None = None) -> Iterator[sqlite3.Connection]:
+    def _connect(
+        self, timeout_s: float | None = None
+    ) -> AbstractContextManager[sqlite3.Connection]:
         timeout = self._busy_timeout_s if timeout_s is None else timeout_s
-        try:
-            conn = sqlite3.connect(self.path, timeout=timeout)
-        except sqlite3.Error as exc:
-            raise StoreError(f"Cannot open the answer log {self.path}: {exc}") from exc
-        try:
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA foreign_keys=ON")
-            with conn:  # one transaction: commit on success, roll back on error
-                yield conn
-        except sqlite3.Error as exc:
-            raise StoreError(f"The answer log {self.path} failed: {exc}") from exc
-        finally:
-            conn.close()
+        return transaction(self.path, timeout, "the answer log")
 
     def log_answer(self, answer: Answer, *, session_id: str) -> int | None:
         """Return the new row id of a logged answer; None when off or spooled (see `record`)."""
@@ -235,7 +252,7 @@ class AnswerStore:
     def _spool(self, line: dict[str, Any], reason: str) -> LogReceipt:
         try:
             data = (json.dumps(line, ensure_ascii=True) + "\n").encode("utf-8")
-            fd = os.open(self.spool, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = _open_current_spool(self.spool)
             try:
                 before = os.fstat(fd).st_size
                 # One write per line: appends of several processes do not interleave.
@@ -244,7 +261,7 @@ class AnswerStore:
                     raise OSError(27, "File too large")
                 os.fsync(fd)
             finally:
-                os.close(fd)
+                os.close(fd)  # also releases the lock
         except OSError as exc:
             logger.error("answer NOT stored: the log failed (%s) and so did the spool (%s)",
                          reason, exc.strerror)  # fmt: skip
@@ -280,14 +297,19 @@ class AnswerStore:
                 except OSError:
                     continue
             try:
-                lines = _spooled_lines(claimed)
-                with self._connect() as conn:
-                    for line in lines:
-                        if line.pop("kind", "answer") == "feedback":
-                            added += _insert_feedback(conn, line)
-                        else:
-                            added += _insert_answer(conn, line, ignore_duplicate=True) > 0
-                claimed.unlink()
+                # The lock waits for an append that began before the claim; a claim that another
+                # replay holds (or has just finished) is left to it.
+                with _locked(claimed, wait=claimed != path) as mine:
+                    if not mine:
+                        continue
+                    lines = _spooled_lines(claimed)
+                    with self._connect() as conn:
+                        for line in lines:
+                            if line.pop("kind", "answer") == "feedback":
+                                added += _insert_feedback(conn, line)
+                            else:
+                                added += _insert_answer(conn, line, ignore_duplicate=True) > 0
+                    claimed.unlink()
             except (StoreError, OSError, ValueError) as exc:
                 logger.warning("spooled answers not replayed yet: %s", exc)
                 return added
@@ -377,6 +399,47 @@ class AnswerStore:
             answers = conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
             feedback = conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
         return {"answers": int(answers), "feedback": int(feedback)}
+
+
+def _open_current_spool(spool: Path) -> int:
+    """Return an fd of the spool file at `spool`, opened for appending and locked exclusively.
+
+    A replay claims the spool by renaming it, then takes this lock before reading: a writer that
+    opened the file before the rename either finishes first (its line is read) or gets the lock
+    after the claimed file is gone, sees that `spool` is no longer its file, and opens the new one.
+    """
+    for _ in range(50):
+        fd = os.open(spool, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if os.fstat(fd).st_ino == os.stat(spool).st_ino:
+                return fd
+        except FileNotFoundError:
+            pass  # claimed between open and stat: open the new one
+        except OSError:
+            os.close(fd)
+            raise
+        os.close(fd)
+    raise OSError(11, "The spool kept moving (another process replays it); try again")
+
+
+@contextmanager
+def _locked(path: Path, *, wait: bool) -> Iterator[bool]:
+    """Hold an exclusive lock on `path`; yield False if it is taken (`wait=False`) or gone."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield os.fstat(fd).st_nlink > 0  # replayed and removed while we waited: nothing to do
+    finally:
+        os.close(fd)
 
 
 def _spooled_lines(path: Path) -> list[dict[str, Any]]:

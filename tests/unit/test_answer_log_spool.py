@@ -138,3 +138,33 @@ def test_read_only_data_folder_tells_the_page_the_answer_was_not_stored(tmp_path
     assert out.startswith("refused at open: StoreError") or (
         out.startswith("not_stored") and "was not stored" in out
     ), out
+
+
+def test_a_line_appended_while_a_replay_claims_the_spool_is_not_lost(tmp_path: Path) -> None:
+    """The race the 16-thread test found: a writer opened the spool, a replay renamed it, read
+    it and deleted it, and then the writer's line went into the deleted file."""
+    import threading
+
+    from ui.store import _open_current_spool
+
+    store = AnswerStore(tmp_path)
+    store.record(_answer("first"), session_id="s")
+    line = {"kind": "answer", "uid": "u-race", "created_at": "2026-01-01T00:00:00",
+            "session_id": "s", "question": "written during the claim", "status": "urgent",
+            "audience": "patient", "mode": "extractive", "corpus_version": "v1",
+            "citations_json": "[]", "timings_json": "{}",
+            "answer_json": _answer("written during the claim").to_json()}  # fmt: skip
+    fd = _open_current_spool(tmp_path / SPOOL_FILENAME)  # a writer between open and write
+    replayed: list[int] = []
+    replay = threading.Thread(target=lambda: replayed.append(store.replay()))
+    replay.start()
+    deadline = time.monotonic() + 10
+    while (tmp_path / SPOOL_FILENAME).exists() and time.monotonic() < deadline:
+        time.sleep(0.01)  # the replay has claimed (renamed) the spool and waits for the lock
+    assert not (tmp_path / SPOOL_FILENAME).exists()
+    os.write(fd, (json.dumps(line) + "\n").encode())
+    os.close(fd)
+    replay.join(timeout=10)
+    assert replayed == [1]
+    assert "written during the claim" in [r.question for r in store.recent()]
+    assert store.pending() == 0
