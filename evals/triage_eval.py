@@ -30,6 +30,7 @@ from assistant.triage.classifier import (
     TrainingSet,
     _choose_threshold,
     _fit,
+    category_thresholds,
     windows,
 )
 from assistant.triage.conversation import is_general_question
@@ -39,6 +40,7 @@ from assistant.triage.dataset import (
     Item,
     build_items,
     dataset_hash,
+    everyday_messages,
     neutral_sentences,
 )
 from assistant.triage.patterns import RuleSpec, compile_rules
@@ -181,12 +183,23 @@ def run_triage_eval(embed: Embed, cache: Path | None = None, folds: int = FOLDS)
     _RESEMBLES.update({f.family.id: f.family.resembles or "" for f in load_families()})
     items = build_items()
     neutral = [text for _, text in neutral_sentences()]
+    everyday = everyday_messages()
+    everyday_texts = [text for _, text in everyday]
     pieces = [windows(item.text) for item in items]
     flat = [text for group in pieces for text in group]
-    vectors = _cached_embeddings(flat + neutral, embed, cache)
+    vectors = _cached_embeddings(flat + neutral + everyday_texts, embed, cache)
     starts = np.cumsum([0] + [len(group) for group in pieces])
     whole = vectors[starts[:-1]]
-    neutral_vectors = vectors[len(flat) :]
+    neutral_vectors = vectors[len(flat) : len(flat) + len(neutral)]
+    everyday_vectors = vectors[len(flat) + len(neutral) :]
+    # Everyday messages (short, label none) are held out by their own blocks, fold by fold.
+    everyday_families = np.array([family for family, _ in everyday])
+    everyday_folds = list(
+        GroupKFold(n_splits=folds).split(everyday_vectors, groups=everyday_families)
+    )
+    everyday_score = np.zeros(len(everyday))
+    everyday_fold = np.zeros(len(everyday), dtype=int)
+    everyday_category = np.array(["none"] * len(everyday), dtype=object)
     labels = np.array([item.label for item in items])
     families = np.array([item.family for item in items])
     trainable = np.array([item.variant != "rambling" for item in items])
@@ -203,12 +216,16 @@ def run_triage_eval(embed: Embed, cache: Path | None = None, folds: int = FOLDS)
     for k, (train, test) in enumerate(splitter.split(whole, labels, families)):
         fold_of[test] = k
         train = train[trainable[train]]
+        calm_train, calm_test = everyday_folds[k]
+        everyday_fold[calm_test] = k
         data = TrainingSet(
-            tuple([items[i].text for i in train] + neutral),
-            tuple(list(labels[train]) + ["none"] * len(neutral)),
-            tuple(list(families[train]) + ["neutral"] * len(neutral)),
-            np.vstack([whole[train], neutral_vectors]),
-        )
+            tuple([items[i].text for i in train] + neutral
+                  + [everyday_texts[i] for i in calm_train]),
+            tuple(list(labels[train]) + ["none"] * (len(neutral) + len(calm_train))),
+            tuple(list(families[train]) + ["neutral"] * len(neutral)
+                  + list(everyday_families[calm_train])),
+            np.vstack([whole[train], neutral_vectors, everyday_vectors[calm_train]]),
+        )  # fmt: skip
         model = _fit(data.texts, data.vectors, data.labels)
         none = model.labels.index("none")
         for i in test:
@@ -219,15 +236,34 @@ def run_triage_eval(embed: Embed, cache: Path | None = None, folds: int = FOLDS)
             row = probs[j].copy()
             row[none] = -1.0
             best_category[i] = model.labels[int(np.argmax(row))]
+        if len(calm_test):
+            probs = model.probabilities(
+                [everyday_texts[i] for i in calm_test], everyday_vectors[calm_test]
+            )
+            everyday_score[calm_test] = 1.0 - probs[:, none]
+            others = probs.copy()
+            others[:, none] = -1.0
+            everyday_category[calm_test] = [model.labels[j] for j in np.argmax(others, axis=1)]
         log.info("triage fold %d/%d done", k + 1, folds)
     red = labels != "none"
     thresholds = [
         _choose_threshold(best[fold_of != k], red[fold_of != k], TARGET_SENSITIVITY)
         for k in range(folds)
     ]
+    per_category = [
+        category_thresholds(
+            best[fold_of != k], best_category[fold_of != k], red[fold_of != k], TARGET_SENSITIVITY
+        )
+        for k in range(folds)
+    ]
+
+    def limit(fold: int, category: str) -> float:
+        return min(thresholds[fold], per_category[fold].get(category, thresholds[fold]))
+
     rule_category = [flag.category if flag is not None else None for flag in rules]
     scored = [
-        _Scored(item, float(best[i]), str(best_category[i]), thresholds[fold_of[i]],
+        _Scored(item, float(best[i]), str(best_category[i]),
+                limit(int(fold_of[i]), str(best_category[i])),
                 rule_category[i], old_hits[i], int(fold_of[i]))
         for i, item in enumerate(items)
     ]  # fmt: skip
@@ -246,8 +282,13 @@ def run_triage_eval(embed: Embed, cache: Path | None = None, folds: int = FOLDS)
         general = s.item.language == "en" and is_general_question(s.item.text)
         return None if general and category != "crisis-self-harm" else category
 
+    everyday_alarms = _everyday_alarms(
+        gate, everyday_texts, everyday_score, [str(c) for c in everyday_category],
+        [limit(int(k), str(c)) for k, c in zip(everyday_fold, everyday_category, strict=True)],
+    )  # fmt: skip
     return {
         "dataset": dataset_hash(),
+        "everyday": everyday_alarms,
         "items": len(items),
         "red_flags": int(red.sum()),
         "lookalikes": int((~red).sum()),
@@ -255,6 +296,10 @@ def run_triage_eval(embed: Embed, cache: Path | None = None, folds: int = FOLDS)
         "folds": folds,
         "target_sensitivity": TARGET_SENSITIVITY,
         "thresholds": [round(t, 4) for t in thresholds],
+        "category_thresholds": [
+            {c: round(t, 4) for c, t in fold.items() if t < thresholds[k]}
+            for k, fold in enumerate(per_category)
+        ],
         "systems": {
             "new_gate": _system_summary(scored, new_gate),
             "classifier_alone": _system_summary(scored, classifier_alone),
@@ -262,14 +307,55 @@ def run_triage_eval(embed: Embed, cache: Path | None = None, folds: int = FOLDS)
             "old_regex_gate": _system_summary(scored, lambda s: s.old),
         },
         "scores": [
-            {"id": s.item.id, "score": round(s.score, 4), "category": s.category,
-             "rules": s.rules, "old": s.old, "fold": s.fold}
+            {
+                "id": s.item.id,
+                "score": round(s.score, 4),
+                "category": s.category,
+                "rules": s.rules,
+                "old": s.old,
+                "fold": s.fold,
+            }
             for s in scored
         ],  # fmt: skip
         "notes": [
             "Rules and lexicons were written with the dataset in view: their figures are not "
             "held out. The classifier's are (grouped CV). The old gate predates the dataset.",
         ],
+    }
+
+
+def _everyday_alarms(
+    gate: SafetyGate,
+    texts: Sequence[str],
+    scores: np.ndarray,
+    categories: Sequence[str],
+    thresholds: Sequence[float],
+) -> dict[str, Any]:
+    """Return how often everyday messages (held out by block) get an emergency reply."""
+    from assistant.triage.safety import _enough_words
+
+    classifier = [
+        bool(score >= limit and _enough_words(text))
+        for text, score, limit in zip(texts, scores, thresholds, strict=True)
+    ]
+    gate_alarm = []
+    for text, by_classifier, category in zip(texts, classifier, categories, strict=True):
+        flag = gate.flag(text)
+        found = [c for c in (flag.category if flag else None,
+                             category if by_classifier else None) if c]  # fmt: skip
+        if not found:
+            gate_alarm.append(False)
+            continue
+        chosen = min(found, key=_priority)
+        gate_alarm.append(not (is_general_question(text) and chosen != "crisis-self-harm"))
+    alarms = [text for text, alarm in zip(texts, gate_alarm, strict=True) if alarm]
+    return {
+        "n": len(texts),
+        "specificity_new_gate": round(1 - sum(gate_alarm) / len(texts), 4) if texts else None,
+        "specificity_classifier_alone": (
+            round(1 - sum(classifier) / len(texts), 4) if texts else None
+        ),
+        "false_alarms": alarms[:20],
     }
 
 
@@ -289,6 +375,8 @@ class TriageThresholds(BaseModel):
     min_sensitivity_per_language: float = Field(ge=0, le=1)
     min_specificity: float = Field(ge=0, le=1)
     min_specificity_per_language: float = Field(ge=0, le=1)
+    min_everyday_specificity: float = Field(ge=0, le=1)
+    """Everyday messages (ordinary PHT questions and other topics) that must not be urgent."""
 
 
 def check_triage(report: dict[str, Any], path: Path = THRESHOLDS_PATH) -> list[str]:
@@ -307,6 +395,9 @@ def check_triage(report: dict[str, Any], path: Path = THRESHOLDS_PATH) -> list[s
     for lang, rates in new["specificity_per_language"].items():
         if rates["rate"] < limits.min_specificity_per_language:
             failed.append(f"specificity {lang} {rates['rate']}")
+    everyday = report["everyday"]["specificity_new_gate"]
+    if everyday is None or everyday < limits.min_everyday_specificity:
+        failed.append(f"everyday specificity {everyday}")
     return failed
 
 
@@ -332,15 +423,19 @@ def format_report(report: dict[str, Any]) -> str:
             + "".join(f"{systems[n]['per_language'][lang]['rate']:>16.3f}" for n in names)
         )
     for key, label in (("sensitivity", "ALL red flags"), ("specificity", "SPECIFICITY")):
-        lines.append(
-            f"{label:<26}" + "".join(f"{systems[n][key]['rate']:>16.3f}" for n in names)
-        )
+        lines.append(f"{label:<26}" + "".join(f"{systems[n][key]['rate']:>16.3f}" for n in names))
     for lang in LANGUAGES:
         lines.append(
             f"{'  specificity ' + lang:<26}"
             + "".join(
                 f"{systems[n]['specificity_per_language'][lang]['rate']:>16.3f}" for n in names
             )
+        )
+    everyday = report.get("everyday")
+    if everyday:
+        lines.append(
+            f"{'everyday messages':<26}{everyday['specificity_new_gate']:>16.3f}"
+            f"{everyday['specificity_classifier_alone']:>16.3f}   (specificity, n={everyday['n']})"
         )
     lines.append("")
     lines.append("new gate, specificity per look-alike kind and resembled category:")

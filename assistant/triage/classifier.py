@@ -16,18 +16,26 @@ import os
 import pickle
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion
 
 from assistant.language.normalise import normalise_for_matching
-from assistant.triage.dataset import Item, build_items, dataset_hash, neutral_sentences
+from assistant.rulefile import read_rules_file
+from assistant.triage.dataset import (
+    Item,
+    build_items,
+    dataset_hash,
+    everyday_messages,
+    neutral_sentences,
+)
 
 __all__ = [
     "Embedder",
@@ -66,7 +74,9 @@ _MIN_WINDOW_WORDS = 4
 _SENTENCE_END = re.compile(
     r"(?<=[.!?;:])\s+|\n+|\s+(?:but|and then|then|also|plus|aber|mais|pero|ma|mas)\s+"
 )
-_CACHE_VERSION = 1
+_CACHE_VERSION = 4
+"""2: everyday messages (the scope data) train as `none` too. 3: negation-marked word n-grams.
+4: per-category thresholds."""
 
 
 def windows(text: str) -> list[str]:
@@ -95,12 +105,56 @@ def windows(text: str) -> list[str]:
     return [whole, *pieces]
 
 
+class _NegationFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1]
+    window: int = Field(ge=1, le=12)
+    clause_breaks: list[str]
+    cues: dict[str, list[str]]
+
+
+_NEGATION_PATH = Path(__file__).parent / "data" / "negation_cues.yaml"
+_NEGATION = read_rules_file(_NEGATION_PATH, _NegationFile)
+_CUES = frozenset(normalise_for_matching(c) for cues in _NEGATION.cues.values() for c in cues)
+_BREAKS = frozenset(normalise_for_matching(word) for word in _NEGATION.clause_breaks)
+_TOKEN_OR_MARK = re.compile(r"[^\W_]+(?:'[^\W_]+)?|[.,;:!?()\n]")
+
+
+def mark_negation(text: str) -> str:
+    """Return folded `text` with each word in a denial's scope prefixed `neg_` (word features).
+
+    "no numbness at all" -> "no neg_numbness neg_at neg_all": the word n-grams then tell a
+    denied symptom from a stated one, and the model learns what each weighs. The scope ends at a
+    clause mark, a clause-break word ("but") or after `window` words.
+    """
+    out: list[str] = []
+    left = 0
+    for token in _TOKEN_OR_MARK.findall(text):
+        if not token[0].isalnum():
+            left = 0
+            continue
+        if token in _BREAKS:
+            left = 0
+            out.append(token)
+        elif token in _CUES:
+            left = _NEGATION.window
+            out.append(token)
+        elif left > 0:
+            out.append("neg_" + token)
+            left -= 1
+        else:
+            out.append(token)
+    return " ".join(out)
+
+
 def _features() -> FeatureUnion:
     return FeatureUnion(
         [
             ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
                                       sublinear_tf=True, dtype=np.float32)),
             ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 3), sublinear_tf=True,
+                                      preprocessor=mark_negation,
                                       token_pattern=r"(?u)\b\w+\b", dtype=np.float32)),
         ]
     )  # fmt: skip
@@ -141,6 +195,12 @@ class TriageModel:
     ngram_model: LogisticRegression
     threshold: float
     dataset: str
+    category_thresholds: dict[str, float] = field(default_factory=dict)
+    """Lower thresholds for categories whose own recall at `threshold` is below the target."""
+
+    def limit(self, category: str) -> float:
+        """Return the urgent threshold for a window whose likeliest red flag is `category`."""
+        return min(self.threshold, self.category_thresholds.get(category, self.threshold))
 
     def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
         """Return the averaged label probabilities of each text (rows follow `labels`)."""
@@ -173,6 +233,29 @@ def _choose_threshold(scores: np.ndarray, red: np.ndarray, target: float) -> flo
     return float(positives[min(index, len(positives) - 1)])
 
 
+MIN_CATEGORY_POSITIVES = 30
+"""A category gets its own threshold only with at least this many out-of-fold red flags."""
+
+
+def category_thresholds(
+    scores: np.ndarray, predicted: np.ndarray, red: np.ndarray, target: float
+) -> dict[str, float]:
+    """Return, per predicted category, the threshold that keeps `target` recall of its red flags.
+
+    One threshold on 1 - P(none) serves the categories unequally: a crisis message shares few
+    words with the PHT look-alikes and scores lower than a cauda equina one. Each category's red
+    flags (binned by the category the model predicts for them, as at run time) get the quantile
+    of their own out-of-fold scores; `TriageModel.limit` uses it only where it is lower than the
+    global threshold, so no category loses sensitivity.
+    """
+    out: dict[str, float] = {}
+    for category in sorted(set(predicted[red])):
+        mine = red & (predicted == category)
+        if int(mine.sum()) >= MIN_CATEGORY_POSITIVES:
+            out[str(category)] = _choose_threshold(scores, mine, target)
+    return out
+
+
 @dataclass(frozen=True)
 class TrainingSet:
     """The texts a model trains on, their vectors, labels and families."""
@@ -183,12 +266,22 @@ class TrainingSet:
     vectors: np.ndarray
 
 
-def training_set(items: Sequence[Item], neutral: Sequence[str], embed: Embedder) -> TrainingSet:
-    """Return the written and typo items plus the neutral sentences, embedded."""
+def training_set(
+    items: Sequence[Item],
+    neutral: Sequence[str],
+    embed: Embedder,
+    everyday: Sequence[tuple[str, str]] = (),
+) -> TrainingSet:
+    """Return the written and typo items, the neutral sentences and the everyday messages
+    ((family, text) pairs, label `none`), embedded."""
     chosen = [item for item in items if item.variant != "rambling"]
-    texts = [item.text for item in chosen] + list(neutral)
-    labels = [item.label for item in chosen] + ["none"] * len(neutral)
-    families = [item.family for item in chosen] + [f"neutral-{i}" for i in range(len(neutral))]
+    texts = [item.text for item in chosen] + list(neutral) + [text for _, text in everyday]
+    labels = [item.label for item in chosen] + ["none"] * (len(neutral) + len(everyday))
+    families = (
+        [item.family for item in chosen]
+        + [f"neutral-{i}" for i in range(len(neutral))]
+        + [family for family, _ in everyday]
+    )
     return TrainingSet(tuple(texts), tuple(labels), tuple(families), embed(texts))
 
 
@@ -197,12 +290,18 @@ def train_model(data: TrainingSet, target: float = TARGET_SENSITIVITY) -> Triage
     labels = np.array(data.labels)
     red = labels != "none"
     scores = np.zeros(len(labels))
+    predicted = np.array(["none"] * len(labels), dtype=object)
     folds = GroupKFold(n_splits=_INNER_FOLDS)
     for train, test in folds.split(data.vectors, labels, np.array(data.families)):
         inner = _fit([data.texts[i] for i in train], data.vectors[train], labels[train])
-        scores[test] = inner.urgent_scores([data.texts[i] for i in test], data.vectors[test])
+        probs = inner.probabilities([data.texts[i] for i in test], data.vectors[test])
+        none = inner.labels.index("none")
+        scores[test] = 1.0 - probs[:, none]
+        probs[:, none] = -1.0
+        predicted[test] = [inner.labels[j] for j in np.argmax(probs, axis=1)]
     model = _fit(data.texts, data.vectors, data.labels)
     model.threshold = _choose_threshold(scores, red, target)
+    model.category_thresholds = category_thresholds(scores, predicted, red, target)
     return model
 
 
@@ -226,11 +325,12 @@ class TriageClassifier:
         row = probs[best].copy()
         row[none] = -1.0
         score = float(1.0 - probs[best, none])
+        category = self.model.labels[int(np.argmax(row))]
         return ClassifierResult(
             score=score,
-            category=self.model.labels[int(np.argmax(row))],
+            category=category,
             window=pieces[best],
-            urgent=score >= self.model.threshold,
+            urgent=score >= self.model.limit(category),
         )
 
 
@@ -284,7 +384,7 @@ def load_or_train(
     logger.info("Training the triage classifier (dataset %s); this runs once.", key)
     items = build_items(root)
     neutral = [text for _, text in neutral_sentences(root)]
-    model = train_model(training_set(items, neutral, embed))
+    model = train_model(training_set(items, neutral, embed, everyday_messages(root)))
     model.dataset = key
     _write_cache(path, model)
     if shared is not None:

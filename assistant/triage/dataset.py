@@ -281,6 +281,32 @@ def neutral_sentences(root: Path | None = None) -> list[tuple[str, str]]:
     return [(lang, text) for lang in LANGUAGES for text in fillers[lang][0::2]]
 
 
+EVERYDAY_BLOCK = 4
+"""Consecutive scope texts that share a family (the files group them by theme): grouped CV
+holds a whole block out, so a near-paraphrase never sits on both sides of a fold."""
+
+
+def everyday_messages(root: Path | None = None) -> list[tuple[str, str]]:
+    """Return (family, text) pairs of everyday messages that are not red flags, label `none`.
+
+    They are the scope check's labelled messages (`data/scope/*.yaml`): ordinary PHT questions and
+    questions about anything else (recipes, sport, poems, other complaints). The look-alikes all
+    borrow red-flag words, so without these the classifier never saw plain far-from-PHT text
+    and could score it as a crisis.
+    """
+    from assistant.triage.scope_model import load_scope_data
+
+    data = load_scope_data((root or data_dir()) / "scope")
+    counts: dict[int, int] = {}
+    pairs = []
+    for text, label in zip(data.texts, data.labels, strict=True):
+        n = counts.get(label, 0)
+        counts[label] = n + 1
+        name = "other" if label else "pht"
+        pairs.append((f"everyday-{name}-{n // EVERYDAY_BLOCK}", text))
+    return pairs
+
+
 def _texts(family: _Family) -> Iterable[tuple[str, str, str]]:
     for register, text in family.en.items():
         yield "en", register, text

@@ -132,3 +132,19 @@ def test_the_hash_changes_with_the_data(tmp_path: Path) -> None:
     path = root / "fillers.yaml"
     path.write_text(path.read_text() + "\n# reviewed again\n")
     assert dataset_hash(root) != before
+
+
+def test_everyday_messages_are_the_scope_texts_in_blocks_that_never_mix_labels() -> None:
+    from assistant.triage.dataset import EVERYDAY_BLOCK, everyday_messages
+    from assistant.triage.scope_model import load_scope_data
+
+    pairs = everyday_messages()
+    scope = load_scope_data()
+    assert [text for _, text in pairs] == list(scope.texts)
+    sizes = Counter(family for family, _ in pairs)
+    assert max(sizes.values()) == EVERYDAY_BLOCK
+    for family, text in pairs:
+        label = scope.labels[scope.texts.index(text)]
+        assert family.startswith("everyday-other-" if label else "everyday-pht-")
+    # Never the name of a triage family: grouped CV keeps them apart.
+    assert not set(sizes) & {item.family for item in build_items()}

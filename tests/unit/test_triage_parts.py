@@ -164,3 +164,33 @@ def test_assessed_and_general_question_cues() -> None:
 
 def test_disclaimer_carries_the_one_line_safety_net() -> None:
     assert load_replies().safety_net("en") in DISCLAIMER
+
+
+def test_negation_marks_the_words_a_denial_governs_in_every_language() -> None:
+    from assistant.language.normalise import normalise_for_matching as fold
+    from assistant.triage.classifier import mark_negation
+
+    assert mark_negation(fold("No numbness at all, but my leg is weak.")) == (
+        "no neg_numbness neg_at neg_all but my leg is weak"
+    )
+    assert mark_negation(fold("I can't pee since this morning")) == (
+        "i can't pee since this morning"  # a stated symptom, not a denial
+    )
+    assert "neg_febre" in mark_negation(fold("Não tenho febre, mas dói"))
+    assert "neg_taubheit" in mark_negation(fold("Keine Taubheit im Gesäß"))
+    assert "neg_fièvre" in mark_negation(fold("Je n'ai pas de fièvre")) or "neg_fievre" in (
+        mark_negation(fold("Je n'ai pas de fièvre"))
+    )
+
+
+def test_category_thresholds_lower_only_where_a_category_falls_short() -> None:
+    from assistant.triage.classifier import MIN_CATEGORY_POSITIVES, category_thresholds
+
+    n = MIN_CATEGORY_POSITIVES
+    # Category "a" scores high, "b" low; "c" has too few examples for its own threshold.
+    scores = np.array([0.9] * n + [0.4] * n + [0.5] * 3 + [0.1] * n)
+    predicted = np.array(["a"] * n + ["b"] * n + ["c"] * 3 + ["a"] * n, dtype=object)
+    red = np.array([True] * (2 * n + 3) + [False] * n)
+    found = category_thresholds(scores, predicted, red, 0.9)
+    assert set(found) == {"a", "b"}
+    assert found["a"] == pytest.approx(0.9) and found["b"] == pytest.approx(0.4)
