@@ -38,10 +38,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def _index_exists(settings: Settings) -> bool:
     from assistant.index.chroma import chroma_client
+    from assistant.index.questions import QUESTION_SUFFIX
 
     try:
         client = chroma_client(settings)
-        return bool(client.get_collection(settings.collection).count())
+        if not client.get_collection(settings.collection).count():
+            return False
+        if any((Path(settings.corpus_dir) / "questions").glob("*.yaml")):
+            # An index built before the reviewed questions existed lacks their collection.
+            client.get_collection(settings.collection + QUESTION_SUFFIX)
+        return True
     except IndexNotReady:
         return False
     except PHTError:

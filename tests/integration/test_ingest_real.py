@@ -100,6 +100,29 @@ def test_if_missing_skips_an_existing_index(env: Path, capsys: pytest.CaptureFix
     assert "nothing to do" in capsys.readouterr().out
 
 
+def test_if_missing_builds_the_question_index_an_older_index_lacks(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An index made before the reviewed questions existed: `make run` must add them."""
+    import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    from assistant.index.questions import QUESTION_SUFFIX
+
+    assert ingest_main(["--quiet"]) == 0
+    SharedSystemClient.clear_system_cache()
+    client = chromadb.PersistentClient(path=os.environ["PHT_CHROMA_PATH"])
+    name = Settings.from_env().collection
+    client.delete_collection(name + QUESTION_SUFFIX)
+    SharedSystemClient.clear_system_cache()
+    capsys.readouterr()
+    assert ingest_main(["--if-missing", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "nothing to do" not in out and "questions" in out, out
+    assert ingest_main(["--if-missing", "--quiet"]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+
+
 def test_chroma_server_ingest_and_query(
     chroma_server: tuple[str, int], env: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
