@@ -126,11 +126,38 @@ def chroma_client(
             spelling = str(path) + "/." * next(_OPENINGS) if fresh else str(path)
             return chromadb.PersistentClient(path=spelling, settings=chroma_settings)
         except Exception as exc:
+            _forget_system(spelling)
             failure = translate(settings, exc)
             if create or "read-only" not in str(failure):
                 raise
-            # Chroma writes to its store even to read it: read a private copy instead.
-            return chromadb.PersistentClient(path=str(_snapshot(path)), settings=chroma_settings)
+            # Chroma writes to its store even to read it: read a private copy instead, one per
+            # store for the process (every later client, the index watcher's too, reads it).
+            copy = _SNAPSHOTS.get(str(path))
+            if copy is None or not copy.exists():
+                copy = _SNAPSHOTS[str(path)] = _snapshot(path)
+            return chromadb.PersistentClient(path=str(copy), settings=chroma_settings)
+
+
+_SNAPSHOTS: dict[str, Path] = {}
+"""Read-only store -> its private copy (a read-only store cannot change under this process)."""
+
+
+def _forget_system(identifier: str) -> None:
+    """Drop the half-started chromadb system a failed PersistentClient left registered.
+
+    chromadb registers a store's system before starting it; when the start fails (a read-only
+    or damaged store) the broken system stays, and the next client for the same folder fails
+    with "An instance of Chroma already exists ... with different settings".
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    system = SharedSystemClient._identifier_to_system.pop(identifier, None)
+    SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+    if system is not None:
+        try:
+            system.stop()
+        except Exception:  # it never started properly: nothing to stop cleanly
+            log.debug("could not stop the failed chromadb system for %s", identifier)
 
 
 SNAPSHOT_MAX_BYTES = 2_000_000_000
