@@ -152,9 +152,11 @@ def build_safety_gate(
         settings.data_dir, embeddings.embed_documents, embedding_model_path(settings)
     )
     detect_languages("warm the language models up")  # lingua loads them lazily (seconds)
-    return SafetyGate(
-        classifier=classifier, vector_for=lambda text: search.vector(search.prepare(text))
-    )
+    # The classifier was trained on embeddings of the messages as written, so it gets the vector
+    # of the question itself: shared with retrieval when retrieval searches the same text, and
+    # never the typo-corrected or expanded query (a "corrected" word moved OOD text, e.g.
+    # "weather" -> "whether", into a crisis score).
+    return SafetyGate(classifier=classifier, vector_for=lambda text: search.vector(text))
 
 
 def _scope_classifier(

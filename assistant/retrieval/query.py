@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
+from assistant.language.english import general_english
 from assistant.language.lexicon import lexicon
 from assistant.language.turns import is_follow_up, user_turns
 from assistant.language.typos import NearestWord
@@ -35,6 +36,11 @@ _CONDITION = re.compile(
 )
 
 
+KNOWN_WORD_COUNT = 100_000
+"""A word seen this often in symspellpy's English web counts is a word, not a typo (tendon 0.8M,
+hamstring 0.36M; the misspellings people type, "streching", "surgury", are not in it)."""
+
+
 class QueryCorrector:
     """Corrects misspelt query words to the nearest word of the corpus vocabulary."""
 
@@ -48,9 +54,15 @@ class QueryCorrector:
         self.vocabulary = self.nearest.vocabulary
 
     def correct_word(self, word: str) -> str:
-        """Return `word`, or the corpus word it is most likely a misspelling of."""
+        """Return `word`, or the corpus word it is most likely a misspelling of.
+
+        A word of general English is not a typo even when the corpus never uses it: "weather"
+        is not "whether" (the dictionary leaves out misspellings such as "streching").
+        """
         lower = word.lower()
         if lower in self.vocabulary or not lower.isalpha():
+            return word
+        if general_english().counts.get(lower, 0) >= KNOWN_WORD_COUNT:
             return word
         return self.nearest(lower) or word
 

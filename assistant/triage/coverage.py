@@ -24,11 +24,11 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.language.english import GeneralEnglish, general_english
 from assistant.language.normalise import normalise_for_matching
 from assistant.retrieval.lexical import Vocabulary
 from assistant.rulefile import read_rules_file
 from assistant.settings import Settings
-from assistant.triage.english import GeneralEnglish, general_english
 from assistant.triage.patterns import Matcher, RuleSpec, compile_rules
 from assistant.types import Request
 
