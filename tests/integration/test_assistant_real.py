@@ -225,3 +225,17 @@ def test_pht_ask_cli(indexed_settings, tmp_path: Path) -> None:  # type: ignore[
     missing = _cli(["Why does sitting hurt?"], {"PHT_CHROMA_PATH": str(tmp_path / "none")})
     assert missing.returncode == 1
     assert "run `pht-ingest` first" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_the_red_flag_classifier_sees_the_question_as_written(real_assistant: Assistant) -> None:
+    """It was trained on embeddings of messages as people write them; the retrieval query is
+    typo-corrected and expanded, and its vector moved ordinary text into crisis scores."""
+    import numpy as np
+
+    live = real_assistant.current  # type: ignore[attr-defined]
+    question = "is streching ok a week after my operation?"
+    assert live._search.prepare(question) != question  # corrected and expanded for search
+    seen = np.asarray(live._gate._vector_for(question))
+    written = np.asarray(live._search.vector(question))
+    assert np.allclose(seen, written)
+    assert real_assistant.ask(question).status != "urgent"

@@ -88,3 +88,13 @@ def test_lookups_stay_fast_on_a_large_vocabulary() -> None:
     per_word_ms = (time.perf_counter() - started) * 1000 / len(typed)
     # difflib took ~60 ms a word at this size (150 ms at 26k words); SymSpell well under 1 ms.
     assert per_word_ms < 5, per_word_ms
+
+
+def test_a_word_of_general_english_is_never_corrected_to_a_corpus_word() -> None:
+    from assistant.retrieval.query import QueryCorrector
+
+    corrector = QueryCorrector({"whether", "stretching", "surgery", "tendon"})
+    assert corrector.correct("what's the weather like") == "what's the weather like"
+    assert corrector.correct("is streching ok after surgury") == (
+        "is stretching ok after surgery"  # misspellings are not in the dictionary: corrected
+    )
