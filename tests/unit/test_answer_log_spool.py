@@ -26,6 +26,15 @@ def _answer(question: str, status: str = "answered") -> Answer:
                   disclaimer="d", corpus_version="v1", timings_ms={"total": 1.0})  # fmt: skip
 
 
+def _spooled(uid: str, question: str, status: str) -> dict[str, str]:
+    """Return one answer line as the spool holds it."""
+    return {"kind": "answer", "uid": uid, "created_at": "2026-01-01T00:00:00",
+            "session_id": "s", "question": question, "status": status,
+            "audience": "patient", "mode": "extractive", "corpus_version": "v1",
+            "citations_json": "[]", "timings_json": "{}",
+            "answer_json": _answer(question, status).to_json()}  # fmt: skip
+
+
 def test_a_long_lock_spools_instead_of_dropping_and_urgent_replies_do_not_wait(
     tmp_path: Path,
 ) -> None:
@@ -59,11 +68,7 @@ def test_a_long_lock_spools_instead_of_dropping_and_urgent_replies_do_not_wait(
 def test_replay_interrupted_and_run_again_adds_nothing_twice(tmp_path: Path) -> None:
     store = AnswerStore(tmp_path)
     store.record(_answer("first"), session_id="s")
-    line = {"kind": "answer", "uid": "u-1", "created_at": "2026-01-01T00:00:00",
-            "session_id": "s", "question": "spooled once", "status": "answered",
-            "audience": "patient", "mode": "extractive", "corpus_version": "v1",
-            "citations_json": "[]", "timings_json": "{}",
-            "answer_json": _answer("spooled once").to_json()}  # fmt: skip
+    line = _spooled("u-1", "spooled once", "answered")
     text = json.dumps(line) + "\n"
     (tmp_path / SPOOL_FILENAME).write_text(text, encoding="utf-8")
     # A replay that crashed after inserting, before deleting its claim:
@@ -149,11 +154,7 @@ def test_a_line_appended_while_a_replay_claims_the_spool_is_not_lost(tmp_path: P
 
     store = AnswerStore(tmp_path)
     store.record(_answer("first"), session_id="s")
-    line = {"kind": "answer", "uid": "u-race", "created_at": "2026-01-01T00:00:00",
-            "session_id": "s", "question": "written during the claim", "status": "urgent",
-            "audience": "patient", "mode": "extractive", "corpus_version": "v1",
-            "citations_json": "[]", "timings_json": "{}",
-            "answer_json": _answer("written during the claim").to_json()}  # fmt: skip
+    line = _spooled("u-race", "written during the claim", "urgent")
     fd = _open_current_spool(tmp_path / SPOOL_FILENAME)  # a writer between open and write
     replayed: list[int] = []
     replay = threading.Thread(target=lambda: replayed.append(store.replay()))
