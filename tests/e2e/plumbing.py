@@ -217,6 +217,22 @@ def wheel_up_to(page: Any, locator: Any, step: int = 300, tries: int = 40) -> No
     raise AssertionError(f"could not scroll {locator} into view: {locator.bounding_box()}")
 
 
+def click_until(button: Any, appears: Any, tries: int = 3, wait_ms: float = 15_000) -> None:
+    """Click `button` until `appears` is visible, as a person clicks again when nothing happened.
+
+    While the chat container scrolls itself to the bottom, a click can land where the button
+    was a moment before; one missed click must not fail the test, three would.
+    """
+    for attempt in range(tries):
+        button.click()
+        try:
+            appears.wait_for(state="visible", timeout=wait_ms)
+            return
+        except Exception:  # noqa: BLE001 (playwright's TimeoutError): click again
+            if attempt == tries - 1:
+                raise
+
+
 def ask(page: Any, question: str, timings: dict[str, float] | None = None) -> Any:
     """Type a question, wait for its answer to finish, return the answer's chat message.
 

@@ -24,6 +24,7 @@ from tests.e2e.plumbing import (
     axe_violations,
     chat_command,
     chromium,
+    click_until,
     indexed_env,
     record,
     serve,
@@ -226,8 +227,8 @@ def test_answer_links_copy_feedback_reload_regenerate_download(
     assert page.locator("[data-testid=stChatMessage]").count() == 2
 
     # Edit the last question and send it again.
-    page.get_by_role("button", name="Edit question").click()
     edit = page.get_by_label("Edit your last question")
+    click_until(page.get_by_role("button", name="Edit question"), edit)
     edit.fill("What about stretching?")
     page.get_by_role("button", name="Send again").click()
     second = page.locator("[data-testid=stChatMessage]").nth(1)
