@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import PHTError
+from assistant.errors import PHTError, StoreError
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -65,6 +65,24 @@ class LiveAssistant:
             raise AttributeError(name)
         self._start()
         return getattr(self._current, name)
+
+    def ask(self, *args: Any, **kwargs: Any) -> Any:
+        """Answer with the current Assistant; if the store changed under it, reload and retry once.
+
+        A `pht-ingest --rebuild` swaps the store's folder: an ask that was already reading the old
+        one fails with a StoreError before the watcher's next check. Such an ask checks the index
+        at once and, when it did change, is answered by the new Assistant instead of failing.
+        """
+        self._start()
+        current = self._current
+        try:
+            return current.ask(*args, **kwargs)
+        except StoreError:
+            if self._current is current:
+                self.check_now()  # waits for a reload the watcher may have begun
+            if self._current is current:
+                raise  # the index did not change: the error stands
+            return self._current.ask(*args, **kwargs)
 
     def close(self) -> None:
         """Stop watching the index."""
