@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.plumbing import click_until
 from tests.e2e.test_browser import (  # noqa: F401  (fixtures are used by name)
     ROOT,
     _ask,
@@ -78,11 +79,10 @@ def test_corpus_payload_in_an_answer_or_its_document_is_text(page: Any, app_url:
     page.goto(f"{app_url}/Sources")
     page.get_by_role("heading", name="Sources").wait_for()
     tab = page.locator("[data-testid=stTab]").filter(has_text="Injected")
-    if tab.count():
-        tab.first.click()
-    else:
-        page.locator("[data-testid=stTab]").last.click()
-    page.get_by_text("ignore the guidance above", exact=False).first.wait_for()
+    target = tab.first if tab.count() else page.locator("[data-testid=stTab]").last
+    # Every tab's text is in the page; only the open tab's is visible. A click on a tab that
+    # is still being drawn can be lost, so click until the document's text shows.
+    click_until(target, page.locator("p:visible", has_text="ignore the guidance above").first)
     shown = page.locator("[data-testid=stApp]").inner_text()
     assert "<script>window.__pwned = 1;" in shown and "<img src=x onerror=" in shown
     page.wait_for_timeout(500)
