@@ -275,12 +275,7 @@ def run_triage_eval(embed: Embed, cache: Path | None = None, folds: int = FOLDS)
         return s.rules
 
     def new_gate(s: _Scored) -> str | None:
-        found = [c for c in (s.rules, classifier_alone(s)) if c is not None]
-        if not found:
-            return None
-        category = min(found, key=lambda c: _priority(c))
-        general = s.item.language == "en" and is_general_question(s.item.text)
-        return None if general and category != "crisis-self-harm" else category
+        return _union(s.rules, classifier_alone(s), s.item.text, s.item.language)
 
     everyday_alarms = _everyday_alarms(
         gate, everyday_texts, everyday_score, [str(c) for c in everyday_category],
@@ -341,13 +336,9 @@ def _everyday_alarms(
     gate_alarm = []
     for text, by_classifier, category in zip(texts, classifier, categories, strict=True):
         flag = gate.flag(text)
-        found = [c for c in (flag.category if flag else None,
-                             category if by_classifier else None) if c]  # fmt: skip
-        if not found:
-            gate_alarm.append(False)
-            continue
-        chosen = min(found, key=_priority)
-        gate_alarm.append(not (is_general_question(text) and chosen != "crisis-self-harm"))
+        rules = flag.category if flag else None
+        chosen = _union(rules, category if by_classifier else None, text, "en")
+        gate_alarm.append(chosen is not None)
     alarms = [text for text, alarm in zip(texts, gate_alarm, strict=True) if alarm]
     return {
         "n": len(texts),
@@ -357,6 +348,17 @@ def _everyday_alarms(
         ),
         "false_alarms": alarms[:20],
     }
+
+
+def _union(rules: str | None, classifier: str | None, text: str, language: str) -> str | None:
+    """Return the new gate's category: the union of rules and classifier, by priority, with the
+    gate's general-question rule (English; crisis is never downgraded)."""
+    found = [c for c in (rules, classifier) if c is not None]
+    if not found:
+        return None
+    category = min(found, key=_priority)
+    general = language == "en" and is_general_question(text)
+    return None if general and category != "crisis-self-harm" else category
 
 
 def _priority(category: str) -> int:
