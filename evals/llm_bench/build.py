@@ -24,7 +24,12 @@ import yaml
 
 HERE = Path(__file__).parent
 MAX_SENTENCES = {"patient": 5, "clinician": 8}
-ADVERSARIAL_PER_REQUEST = 2
+ADVERSARIAL_PER_REQUEST = {"train": 4, "test": 2}
+"""Adversarial replies per request: train has more, to tune on (the test split is unchanged)."""
+BASE_ADVERSARIAL = 2
+"""The first replies of every request, chosen from the first extra file's edits only."""
+EXTRA_FILES = ("facts_extra.yaml", "facts_extra2.yaml")
+"""More train-split wording: each file's [patient, clinician] pair is one more train wording."""
 
 # Sentences a model adds that no passage says, anchored (falsely) to a real quote of the reply.
 INVENTED: tuple[tuple[str, str], ...] = (
@@ -72,12 +77,12 @@ def _locate(facts: dict[str, dict[str, Any]], passages: list[dict[str, Any]]) ->
 
 def _faithful(
     family: dict[str, Any], facts: dict[str, dict[str, Any]], where: dict[str, int],
-    audience: str, passages: list[dict[str, Any]], extra: bool,
+    audience: str, passages: list[dict[str, Any]], extra: int,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Return the faithful reply's sentences: [{text, fact, kind}]."""
     variant = (0 if family["split"] == "train" else 2) + (audience == "clinician")
     if extra and family["split"] == "train":
-        variant += 4  # facts_extra.yaml's wording, on every other train request
+        variant += 2 + 2 * extra  # the wording of EXTRA_FILES[extra - 1]
     sentences: list[dict[str, Any]] = []
     used: set[str] = set()
     opener = family.get("opener")
@@ -118,6 +123,7 @@ def _candidates(
         fact = facts[fact_id]
         wrongs = list(fact.get("wrong", []))
         extra = fact.get("wrong_extra", []) if split == "train" else []
+        rounds = [1] * len(wrongs) + list(fact.get("wrong_round", []))
         for position, wrong in enumerate(wrongs + extra):
             if position < len(wrongs) and position % 2 != parity:
                 continue
@@ -127,19 +133,19 @@ def _candidates(
                 kind, text, quote = wrong["type"], wrong["text"], wrong["quote"]
             edits.append({
                 "type": kind, "replace": index, "key": f"{fact_id}/{position}",
-                "text": _anchor(text, where[fact_id], quote),
+                "text": _anchor(text, where[fact_id], quote), "round": rounds[position],
             })  # fmt: skip
         others = [p["number"] for p in passages if fact["quote"] not in p["text"]]
         if others and sentence["kind"] == "fact":
             text = sentence["text"].replace(f'[{where[fact_id]}: "', f'[{others[0]}: "')
             edits.append({"type": "wrong_marker", "replace": index, "key": f"{fact_id}/marker",
-                          "text": text})  # fmt: skip
+                          "text": text, "round": 1})  # fmt: skip
     first = next(s for s in sentences if s["fact"] is not None)
     for position, (kind, text) in enumerate(INVENTED):
         if position % 2 != parity:
             continue
         quote = facts[first["fact"]]["quote"]
-        edits.append({"type": kind, "insert": 1, "key": f"invented/{position}",
+        edits.append({"type": kind, "insert": 1, "key": f"invented/{position}", "round": 1,
                       "text": _anchor(text, where[first["fact"]], quote)})  # fmt: skip
     return edits
 
@@ -157,12 +163,20 @@ def _apply(sentences: list[dict[str, Any]], edit: dict[str, Any]) -> tuple[list[
 def build(captured: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Return the benchmark records for the captured requests."""
     facts = {f["id"]: f for f in _load("facts.yaml")}
-    for fact_id, more in _load("facts_extra.yaml").items():
-        facts[fact_id]["faithful"] = facts[fact_id]["faithful"] + more["faithful"]
-        facts[fact_id]["wrong_extra"] = more.get("wrong", [])
+    for round_, name in enumerate(EXTRA_FILES, start=1):
+        for fact_id, more in _load(name).items():
+            fact = facts[fact_id]
+            fact["faithful"] = fact["faithful"] + more["faithful"]
+            wrongs = more.get("wrong", [])
+            fact["wrong_extra"] = fact.get("wrong_extra", []) + wrongs
+            fact["wrong_round"] = fact.get("wrong_round", []) + [round_] * len(wrongs)
     families = {f["family"]: f for f in _load("questions.yaml")}
     type_counts: dict[str, Counter[str]] = {"train": Counter(), "test": Counter()}
     key_counts: Counter[str] = Counter()
+    # Adversarial replies beyond the first two (train only) are chosen with their own counts,
+    # from every edit, so that adding them leaves the first two (and the test split) as built.
+    more_types: Counter[str] = Counter()
+    more_keys: Counter[str] = Counter()
     records: list[dict[str, Any]] = []
     seen: Counter[str] = Counter()
     train_index: Counter[str] = Counter()
@@ -176,18 +190,25 @@ def build(captured: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not where:
             continue
         train_index[split] += 1
-        extra = split == "train" and train_index[split] % 2 == 0
+        # Train requests cycle through the base wording and each extra file's.
+        extra = train_index[split] % (len(EXTRA_FILES) + 1) if split == "train" else 0
         sentences = _faithful(family, facts, where, request["audience"], passages, extra)
         edits = _candidates(sentences, facts, where, passages, split)
-        counts = type_counts[split]
         adversarial: list[dict[str, Any]] = []
-        for _ in range(ADVERSARIAL_PER_REQUEST):
-            left = [e for e in edits if e["type"] not in {a["type"] for a in adversarial}]
+        for turn in range(ADVERSARIAL_PER_REQUEST[split]):
+            first = turn < BASE_ADVERSARIAL
+            counts, keys = (type_counts[split], key_counts) if first else (more_types, more_keys)
+            left = [
+                e for e in edits
+                if e["type"] not in {a["type"] for a in adversarial}
+                and not (first and e["round"] > 1)
+                and e["key"] not in {a["source"] for a in adversarial}
+            ]  # fmt: skip
             if not left:
                 break
-            edit = min(left, key=lambda e: (counts[e["type"]], key_counts[e["key"]], e["key"]))
+            edit = min(left, key=lambda e: (counts[e["type"]], keys[e["key"]], e["key"]))
             counts[edit["type"]] += 1
-            key_counts[edit["key"]] += 1
+            keys[edit["key"]] += 1
             wrong_texts, wrong_index = _apply(sentences, edit)
             adversarial.append({"type": edit["type"], "sentences": wrong_texts,
                                 "wrong": wrong_index, "source": edit["key"]})  # fmt: skip
