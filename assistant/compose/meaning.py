@@ -47,7 +47,27 @@ class Conflict:
     detail: str
 
 
-def _number_conflict(claim: Reading, evidence: Reading) -> Conflict | None:
+def _stated_bounds(reading: Reading, words: Sequence[str]) -> frozenset[str]:
+    """Return the bound kinds a text states: a one-word bound ("over", "under", "within") is a
+    preposition unless a number follows it ("over the long term" bounds nothing)."""
+    lex = polarity_lexicon()
+    kinds = {k for ks in reading.bounds.values() for k in ks}
+    for kind, phrases in (("lower", lex.lower_bounds), ("upper", lex.upper_bounds)):
+        if kind in kinds or kind not in reading.bound_kinds:
+            continue
+        for i in range(len(words)):
+            for phrase in phrases:
+                if tuple(words[i : i + len(phrase)]) != phrase:
+                    continue
+                after = words[i + len(phrase) : i + len(phrase) + 3]
+                if len(phrase) > 1 or any(w[:1].isdigit() for w in after):
+                    kinds.add(kind)
+    return frozenset(kinds)
+
+
+def _number_conflict(
+    claim: Reading, evidence: Reading, claim_words: Sequence[str] = ()
+) -> Conflict | None:
     ranges = {n for n in evidence.numbers if "-" in n.rstrip("%")}
     endpoints = {part for n in ranges for part in n.rstrip("%").split("-")}
     singles = {n.rstrip("%") for n in evidence.numbers if "-" not in n}
@@ -64,7 +84,7 @@ def _number_conflict(claim: Reading, evidence: Reading) -> Conflict | None:
         if bare in endpoints:
             return Conflict("number", f"{number} is one end of a range the passage gives")
         return Conflict("number", f"{number} is not in the quoted passage")
-    extra = claim.bound_kinds - evidence.bound_kinds
+    extra = _stated_bounds(claim, claim_words) - evidence.bound_kinds
     if extra and (claim.numbers or evidence.numbers or evidence.bound_kinds):
         return Conflict("number", f"a {'/'.join(sorted(extra))} bound the passage does not give")
     return None
@@ -124,6 +144,8 @@ def _binding_conflict(claim: Reading, evidence: Reading) -> Conflict | None:
         if noun not in evidence.content:
             continue
         given = evidence.bindings.get(noun, frozenset())
+        if not given:
+            continue  # the passage does not qualify it: word order, not a moved qualifier
         for modifier in sorted(modifiers - given):
             if modifier in moved:
                 return Conflict("binding", f"{modifier!r} qualifies another word in the passage")
@@ -201,7 +223,7 @@ def compare(claim: str, evidence: str, passage: str) -> Conflict | None:
     mine, theirs = read(claim), read(evidence)
     claim_words, evidence_words = words_of(claim), words_of(evidence)
     conflict = (
-        _number_conflict(mine, theirs)
+        _number_conflict(mine, theirs, claim_words)
         or _absolute_conflict(mine, theirs, set(evidence_words))
         or _polarity_conflict(mine, theirs)
         or _antonym_conflict(mine, theirs)
