@@ -32,6 +32,11 @@ __all__ = ["Conflict", "compare", "shared_share", "is_gap_sentence"]
 
 _DENIALS = frozenset({"no", "not", "never", "none", "nothing", "without", "not_"})
 _ALL_OR_NOTHING = frozenset({"no", "none", "nothing", "never"})
+_PREPOSITIONS = frozenset({"in", "for", "at", "on", "of", "during", "after", "with", "among"})
+"""End the thing compared ("over traditional PT in RCTs" compares with traditional PT)."""
+_COORDINATORS = frozenset({"and", "or"})
+"""Join the nouns of one side of a relation ("compression and irritability"), not clauses."""
+_BE = frozenset({"is", "are", "be", "been", "being", "was", "were", "get", "gets", "got"})
 _BACKWARD_WEIGHT = 0.5
 """A claim's own clause-final denial reaching back over its subject ("X after Y is limited")
 is a weak reading; the passage's is not (dropping "... is limited" is the error)."""
@@ -152,34 +157,56 @@ def _binding_conflict(claim: Reading, evidence: Reading) -> Conflict | None:
     return None
 
 
-def _sides(words: list[str]) -> tuple[set[str], set[str]] | None:
-    """Return the content stems before and after the first comparison marker, if any."""
+def _sides(words: list[str]) -> tuple[set[str], set[str], set[str]] | None:
+    """Return the content stems before and after the first comparison marker, and the thing
+    compared after it (its first content words, up to a preposition or clause break)."""
     markers = polarity_lexicon().comparison
     for k, word in enumerate(words):
         size = 2 if " ".join(words[k : k + 2]) in markers else (1 if word in markers else 0)
         if not size or (word == "over" and words[k + 1 : k + 2] and words[k + 1][0].isdigit()):
             continue
         before = {stem(w) for w in words[:k] if is_word(w)}
-        return before, {stem(w) for w in words[k + size :] if is_word(w)}
+        after = words[k + size :]
+        compared: set[str] = set()
+        for w in after:
+            if w in BREAKS or w in _PREPOSITIONS:
+                break
+            if is_word(w):
+                compared.add(stem(w))
+        return before, {stem(w) for w in after if is_word(w)}, compared
     return None
 
 
 def _roles(words: list[str], verb: str) -> tuple[set[str], set[str]] | None:
-    """Return (subject stems, object stems) of a relation verb within its clause."""
+    """Return (subject stems, object stems) of a relation verb within its clause.
+
+    "and"/"or" join nouns on either side; a passive ("treatment can be delayed", "compression
+    is increased by stretching") has its agent after "by" and its object before the verb."""
+    relations = polarity_lexicon().relations
+
+    def ends(j: int) -> bool:
+        # A coordinator before another relation verb joins two predicates, not two nouns.
+        if words[j] in _COORDINATORS:
+            return j + 1 < len(words) and stem(words[j + 1]) in relations
+        return words[j] in BREAKS
+
     for k, word in enumerate(words):
         if stem(word) != verb:
             continue
         start = k
-        while start > 0 and words[start - 1] not in BREAKS:
+        while start > 0 and not ends(start - 1):
             start -= 1
         end = k + 1
-        while end < len(words) and words[end] not in BREAKS:
+        while end < len(words) and not ends(end):
             end += 1
         before = {stem(w) for w in words[start:k] if is_word(w)}
         after = words[k + 1 : end]
+        passive = k > 0 and words[k - 1] in _BE and word.endswith("ed")
         if "by" in after:  # passive: "compression is increased by stretching"
             agent = {stem(w) for w in after[after.index("by") + 1 :] if is_word(w)}
             return agent, before
+        if passive:
+            return set(), before
         return before, {stem(w) for w in after if is_word(w)}
     return None
 
@@ -188,8 +215,10 @@ def _order_conflict(mine: list[str], theirs: list[str]) -> Conflict | None:
     """Return a conflict when the claim swaps what is compared, or who does what to whom."""
     claim_sides, evidence_sides = _sides(mine), _sides(theirs)
     if claim_sides and evidence_sides:
-        (c_left, c_right), (e_left, e_right) = claim_sides, evidence_sides
-        if (c_left & e_right) - e_left and (c_right & e_left) - e_right:
+        (c_left, c_right, _), (e_left, e_right, e_compared) = claim_sides, evidence_sides
+        # What the passage compares against must move to the claim's first side; words of
+        # circumstance ("in RCTs", "for pain") may sit on either side of a paraphrase.
+        if (c_left & e_compared) - e_left - c_right and (c_right & e_left) - e_right:
             return Conflict("order", "it swaps the two sides of the passage's comparison")
     relations = polarity_lexicon().relations
     subjects: set[str] = set()
@@ -205,7 +234,7 @@ def _order_conflict(mine: list[str], theirs: list[str]) -> Conflict | None:
             continue
         swapped = (c[0] & e[1]) - e[0] and (c[1] & e[0]) - e[1]
         # Another actor, one the passage names only as something acted on ("rest aggravates").
-        other_actor = c[0] and e[0] and not c[0] & e[0] and (c[0] & objects) - subjects
+        other_actor = c[0] and not c[0] & e[0] and (c[0] & objects) - subjects
         if swapped or other_actor:
             return Conflict("order", f"it swaps who does what in {verb!r}")
     return None
