@@ -129,6 +129,42 @@ def _polarity_conflict(claim: Reading, evidence: Reading) -> Conflict | None:
     return None
 
 
+_PLAIN_DENIALS = frozenset({"not", "no", "never", "nor", "cannot"})
+_FUNCTION_GAP = 2
+"""Function words allowed between a denial and the operator it denies ("does not really")."""
+
+
+def _denied_operators(words: Sequence[str]) -> tuple[set[str], set[str]]:
+    """Return (stems of operators a plain denial governs, stems of operators stated plainly).
+
+    "does not hinder healing" denies "hinder"; "can hinder healing" states it."""
+    lex = polarity_lexicon()
+    operators = lex.negators | lex.reducers
+    denied: set[str] = set()
+    stated: set[str] = set()
+    for k, word in enumerate(words):
+        if word not in operators or word in _PLAIN_DENIALS:
+            continue
+        j = k - 1
+        while j >= 0 and k - j <= _FUNCTION_GAP + 1 and words[j] not in _PLAIN_DENIALS:
+            j = -1 if is_word(words[j]) or words[j] in BREAKS else j - 1
+        if j >= 0 and words[j] in _PLAIN_DENIALS:
+            denied.add(stem(word))
+        else:
+            stated.add(stem(word))
+    return denied, stated
+
+
+def _denial_conflict(mine: Sequence[str], theirs: Sequence[str]) -> Conflict | None:
+    """Return a conflict when the claim denies an operator the passage states, or the reverse
+    ("does not hinder healing" against "can hinder healing")."""
+    c_denied, c_stated = _denied_operators(mine)
+    e_denied, e_stated = _denied_operators(theirs)
+    for word in sorted((c_denied & e_stated) - e_denied) + sorted((c_stated & e_denied) - e_stated):
+        return Conflict("polarity", f"{word!r} denied on one side and stated on the other")
+    return None
+
+
 def _antonym_conflict(claim: Reading, evidence: Reading) -> Conflict | None:
     for side_a, side_b in polarity_lexicon().antonyms:
         for mine, theirs in ((side_a, side_b), (side_b, side_a)):
@@ -255,6 +291,7 @@ def compare(claim: str, evidence: str, passage: str) -> Conflict | None:
         _number_conflict(mine, theirs, claim_words)
         or _absolute_conflict(mine, theirs, set(evidence_words))
         or _polarity_conflict(mine, theirs)
+        or _denial_conflict(claim_words, evidence_words)
         or _antonym_conflict(mine, theirs)
         or _binding_conflict(mine, theirs)
         or _order_conflict(claim_words, evidence_words)
