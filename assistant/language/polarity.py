@@ -39,6 +39,7 @@ class _PolarityFile(_Strict):
     reducers: list[str]
     nominal_reducers: dict[str, list[str]]
     post_negators: list[str]
+    passive_auxiliaries: list[str]
     forward_window: int = Field(ge=1, le=20)
     backward_window: int = Field(ge=0, le=10)
     min_conflicting: int = Field(ge=1)
@@ -133,7 +134,9 @@ def load_polarity(folder: Path = LEXICON_DIR) -> PolarityLexicon:
         negator_phrases=tuple(tuple(p.split()) for p in data.negator_phrases),
         reducers=frozenset(data.reducers),
         nominal={w: frozenset(p) for w, p in data.nominal_reducers.items()},
-        post_negators=tuple(tuple(p.split()) for p in data.post_negators),
+        post_negators=tuple(tuple(p.split()) for p in data.post_negators)
+        + tuple((aux, r) for aux in data.passive_auxiliaries for r in data.reducers
+                if r.endswith("ed")),  # fmt: skip
         forward_window=data.forward_window,
         backward_window=data.backward_window,
         min_conflicting=data.min_conflicting,
