@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -45,7 +45,11 @@ class _NegationFile(_Strict):
 class _SynonymsFile(_Strict):
     version: Literal[1]
     synonyms: dict[str, list[str]] = Field(min_length=1)
-    antonyms: list[tuple[str, str]] = Field(default_factory=list)
+
+
+class _AntonymsFile(_Strict):
+    version: Literal[1]
+    pairs: list[tuple[list[str], list[str]]] = Field(min_length=1)
 
 
 class _FollowUpFile(_Strict):
@@ -78,9 +82,16 @@ class Lexicon:
     claim_window: int
     synonyms: dict[str, str]
     """phrase -> canonical form."""
-    antonyms: tuple[tuple[str, str], ...]
+    antonym_sides: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+    """antonyms.yaml's pairs as written: (words of one side, words of the other)."""
     follow_up_cues: tuple[str, ...]
     query_expansions: dict[str, str]
+
+    @cached_property
+    def antonyms(self) -> tuple[tuple[str, str], ...]:
+        """Return antonyms.yaml as (stem, stem) pairs, every word of one side against every
+        word of the other, folded and stemmed as `tokens.content_stems` does."""
+        return _antonym_stems(self)
 
 
 def load_lexicon(folder: Path = LEXICON_DIR) -> Lexicon:
@@ -90,6 +101,7 @@ def load_lexicon(folder: Path = LEXICON_DIR) -> Lexicon:
     synonyms = read_rules_file(folder / "synonyms.yaml", _SynonymsFile)
     follow_up = read_rules_file(folder / "follow_up.yaml", _FollowUpFile)
     expansions = read_rules_file(folder / "query_expansions.yaml", _ExpansionsFile)
+    opposites = read_rules_file(folder / "antonyms.yaml", _AntonymsFile, list_key="pairs")
     return Lexicon(
         stopwords=frozenset(words.stopwords),
         tone_words=tuple(words.tone_words),
@@ -108,10 +120,21 @@ def load_lexicon(folder: Path = LEXICON_DIR) -> Lexicon:
         synonyms={
             phrase: canon for canon, phrases in synonyms.synonyms.items() for phrase in phrases
         },
-        antonyms=tuple(synonyms.antonyms),
+        antonym_sides=tuple((tuple(a), tuple(b)) for a, b in opposites.pairs),
         follow_up_cues=tuple(follow_up.cues),
         query_expansions=dict(expansions.expansions),
     )
+
+
+def _antonym_stems(lex: Lexicon) -> tuple[tuple[str, str], ...]:
+    # The tokeniser reads this module's lists, so it is imported only once they are loaded.
+    from assistant.language.tokens import stem, tokens
+
+    def stems(words: tuple[str, ...]) -> list[str]:
+        return sorted({stem(t) for w in words for t in tokens(w) if t.isalnum()})
+
+    pairs = {(a, b) for one, other in lex.antonym_sides for a in stems(one) for b in stems(other)}
+    return tuple(sorted((a, b) for a, b in pairs if a != b))
 
 
 @cache

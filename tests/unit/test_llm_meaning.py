@@ -150,6 +150,18 @@ def test_two_denials_assert_and_clause_final_denials_reach_back() -> None:
         ("Improvement is achievable with the right approach, though slow progress is typical",
          "Slow progress is typical, but with the right approach, improvement is achievable."),
         ("Doing too little weakens the tissue, and too much loading can hinder healing", LOADING),
+        # Word order is not a moved qualifier; "over the long term" bounds no number.
+        ("Progressive exercise-based loading is the mainstay of treatment",
+         "Exercise-based progressive loading is the mainstay of treatment."),
+        ("Your pain response and careful increases in load should decide your return",
+         "Return to activity should be based on pain response and careful load increase."),
+        ("Surgery gives good results over the long term", SURGERY + " " + RETURN),
+        # A passive reducer lowers its subject as the active form lowers its object.
+        ("Targeted treatment can then be delayed, and the condition may become chronic",
+         "This can delay targeted treatment and allow the condition to become chronic."),
+        # Words of circumstance may sit on either side of a paraphrased comparison.
+        ("In randomised trials, shockwave therapy did better than traditional physio for pain",
+         "ESWT demonstrated superior pain and return-to-sport rates over traditional PT in RCTs."),
     ],
 )
 def test_faithful_paraphrases_have_no_conflict(claim: str, evidence: str) -> None:
@@ -187,6 +199,16 @@ def test_faithful_paraphrases_have_no_conflict(claim: str, evidence: str) -> Non
         ("Topical NSAIDs have more systemic side effects", TOPICAL, "polarity"),
         ("Sitting does not limit rest", SITTING, "polarity"),
         ("Surgery is reserved for mild cases", SURGERY, "antonym"),
+        ("Excessive or incorrect loading does not hinder healing", LOADING, "polarity"),
+        ("Excessive loading, including aggressive stretching, can help healing", LOADING,
+         "antonym"),
+        ("Studies showed significant increases in pain compared with traditional treatment",
+         "significant reductions in pain and improvements in function compared to traditional "
+         "conservative treatment", "antonym"),
+        ("Tendon compression and irritability increase stretching", STRETCH, "order"),
+        ("The condition can delay targeted treatment and allow it to become chronic",
+         "This can delay targeted treatment and allow the condition to become chronic.", "order"),
+        ("Rest aggravates symptoms, while sitting limits and prolongs recovery", SITTING, "order"),
     ],
 )
 def test_misstatements_are_named(claim: str, evidence: str, kind: str) -> None:
@@ -221,3 +243,11 @@ def test_no_antonym_pair_shares_a_stem_across_its_sides() -> None:
     # of a pair would make every sentence with it contradict itself.
     for side_a, side_b in load_polarity(LEXICON_DIR).antonyms:
         assert not side_a & side_b, (sorted(side_a), sorted(side_b))
+
+
+def test_support_check_reads_the_one_antonym_lexicon() -> None:
+    from assistant.language.lexicon import load_lexicon
+
+    pairs = set(load_lexicon(LEXICON_DIR).antonyms)
+    assert ("cheap", "expens") in pairs or ("expens", "cheap") in pairs
+    assert all(a != b for a, b in pairs)
