@@ -23,7 +23,8 @@ pytestmark = pytest.mark.integration
 
 EXACT_TYPES = (
     "changed_number", "range_endpoint", "negation_dropped", "invented_treatment",
-    "invented_dose", "wrong_marker", "overgeneralisation",
+    "invented_dose", "wrong_marker", "overgeneralisation", "negation_added",
+    "flipped_recommendation",
 )  # fmt: skip
 """Types no reply of either split lets through (measured: 0 of each)."""
 
@@ -55,9 +56,9 @@ def test_benchmark_figures_hold() -> None:
     train, test = scores["train"], scores["test"]
     assert train.kept_as_llm / train.requests >= 0.98
     assert train.faithful_kept / train.faithful_sentences >= 0.98
-    assert test.kept_as_llm / test.requests >= 0.90
-    assert test.faithful_kept / test.faithful_sentences >= 0.80
+    assert test.kept_as_llm / test.requests >= 0.95
+    assert test.faithful_kept / test.faithful_sentences >= 0.88
     for kind in EXACT_TYPES:
         assert train.reached[kind] == test.reached[kind] == 0, kind
-    assert sum(train.reached.values()) <= 3
-    assert sum(test.reached.values()) <= 15
+    assert sum(train.reached.values()) <= 6  # of 624 (4 measured)
+    assert sum(test.reached.values()) <= 12  # of 284 (10 measured)
