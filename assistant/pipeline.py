@@ -5,10 +5,12 @@ handed on) and returns a typed decision:
 
     triage.safety.SafetyGate.decide        -> SafetyDecision   (urgent: the answer is final)
     triage.scope.ScopeClassifier.decide    -> ScopeDecision    (not in scope: final)
-    triage.coverage.CoverageCheck.before   -> CoverageDecision (unknown topic words: final)
+    triage.coverage.CoverageCheck.before   -> CoverageDecision (a reviewed rule; unknown words)
     retrieval.search.retrieve              -> Retrieved
     compose.answer.AnswerComposer.choose   -> chosen sentences
-    triage.coverage.CoverageCheck.relevant -> relevant enough to answer? (no: not_covered)
+    triage.coverage.CoverageCheck.relevant -> does a sentence answer it? (no: not_covered, or
+                                              out_of_scope when the scope model leans off topic;
+                                              unknown words need a closer sentence)
     compose.answer.AnswerComposer.compose  -> Composed         (text, citations, mode)
 """
 
@@ -28,9 +30,15 @@ from assistant.language.normalise import clean_history, clean_question
 from assistant.retrieval.retriever import PHTRetriever
 from assistant.retrieval.search import HybridSearch, retrieve
 from assistant.settings import Settings
-from assistant.triage.coverage import CoverageCheck, covered_topics_text
+from assistant.triage.coverage import (
+    CoverageCheck,
+    NearestExamples,
+    covered_topics_text,
+    default_rules,
+)
 from assistant.triage.safety import SafetyDecision, SafetyGate
 from assistant.triage.scope import ScopeClassifier, default_classifier
+from assistant.triage.scope_model import load_scope_data
 from assistant.types import Answer, Candidate, Chunk, DocumentView, History, Hit, Request
 
 __all__ = ["Assistant", "make_request"]
@@ -85,9 +93,12 @@ class Assistant:
             composer, llm, references={v.doc_id: v.metadata["references"] for v in views}
         )
         topics = [topic for view in views for topic in view.metadata["topics"]]
+        covered = [t for t, label in zip(*_scope_texts(), strict=True) if label == 0]
         self._coverage = CoverageCheck(
             search.vocabulary, search.prepare, settings,
             covered_topics=covered_topics_text(topics),
+            examples=NearestExamples(default_rules(), covered, composer.vectors),
+            vector_of=search.vector,
         )  # fmt: skip
         self.retriever = PHTRetriever(search=search, k=settings.top_k)
         """The same search as a LangChain retriever, for LangChain users."""
@@ -147,10 +158,6 @@ class Assistant:
             return self._finish(answer, request, clock, safety)
 
         coverage = self._coverage.before(request)
-        if coverage.final:
-            answer = Answer(q, "not_covered", self._coverage.unknown_text(coverage), [], DISCLAIMER)
-            return self._finish(answer, request, clock, safety)
-
         clock.start()
         retrieved = retrieve(self._search, request, coverage.query(request), self.settings.top_k)
         clock.lap("retrieve")
@@ -158,6 +165,15 @@ class Assistant:
         chosen = self._composer.choose(retrieved, request.audience)
         relevant = self._coverage.relevant(chosen)
         composed: Composed | None = None
+        off_topic = None if relevant else self._scope.unanswered(scope)
+        if off_topic is not None and coverage.uncovered is None:
+            # Nothing retrieved answers it and it leans towards another topic: out_of_scope.
+            answer = Answer(q, "out_of_scope", off_topic.reply or "", [], DISCLAIMER)
+            return self._finish(answer, request, clock, safety)
+        if coverage.uncovered is None and not self._coverage.answers_unknown(coverage, chosen):
+            # Only words the corpus never uses, and nothing retrieved is close to the question.
+            answer = Answer(q, "not_covered", self._coverage.unknown_text(coverage), [], DISCLAIMER)
+            return self._finish(answer, request, clock, safety)
         if coverage.uncovered is not None:
             # The guidance never gives this; say so, then what it does say on the topic.
             if relevant:
@@ -194,6 +210,11 @@ class Assistant:
         answer.audience = request.audience
         answer.timings_ms = clock.timings()
         return answer
+
+
+def _scope_texts() -> tuple[tuple[str, ...], tuple[int, ...]]:
+    data = load_scope_data()
+    return data.texts, data.labels
 
 
 class _Clock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 
+from assistant.compose.answer_first import is_choice
 from assistant.compose.extractive import Composition, ExtractiveComposer, ScoredUnit
 from assistant.compose.llm import LLMComposer
 from assistant.retrieval.search import Retrieved
@@ -44,8 +45,12 @@ class AnswerComposer:
 
     def choose(self, retrieved: Retrieved, audience: str) -> list[ScoredUnit]:
         """Return the corpus sentences worth saying for what was retrieved, best first."""
-        scored = self.extractive.score(retrieved.focus, retrieved.vector, retrieved.hits)
-        return self.extractive.select(scored, audience)
+        scored = self.extractive.score(
+            retrieved.focus, retrieved.vector, retrieved.hits, denied=retrieved.denied
+        )
+        return self.extractive.select(
+            scored, audience, each_option=is_choice(retrieved.asked)
+        )
 
     def compose(
         self,

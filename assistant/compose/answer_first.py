@@ -14,11 +14,14 @@ from collections.abc import Mapping
 from typing import Literal
 
 from assistant.language.lexicon import lexicon
-from assistant.language.tokens import CLAUSE_MARK, is_content, stem, terms, tokens
+from assistant.language.tokens import stem, terms
+from assistant.retrieval.query import negated_words
 
 __all__ = [
     "Direction",
     "is_yes_no",
+    "is_choice",
+    "negated_words",
     "negated_terms",
     "direction",
     "topic_words",
@@ -36,15 +39,19 @@ _YES_NO = re.compile(
 _CHOICE = re.compile(r"\bor\b|\bwhich\b|\bvs\b|\bversus\b", re.IGNORECASE)
 _WORD = re.compile(r"[a-z']+")
 _LEX = lexicon()
-_DENY = frozenset(
-    (*_LEX.negation_cues, "avoid", "avoided", "avoiding", "avoids", "against", "stop")
-)
-"""Words after which a stated term is denied outright ("avoid excessive stretching")."""
 _UNSURE = frozenset({"may", "might", "unclear", "variable", "limited", "whether", "appears"})
 """Words that make a sentence hedge rather than state: no yes/no from such a sentence."""
-_WINDOW = _LEX.claim_window
 _MIN_SHARED = 2
 """A yes needs at least this many of the question's terms stated positively by the sentence."""
+
+
+_COMPARE = re.compile(r"\bor\b|\bvs\b\.?|\bversus\b|\bcompar\w*", re.IGNORECASE)
+
+
+def is_choice(question: str) -> bool:
+    """Return True for a question that weighs options ("shockwave or an injection?", "compare
+    rest and loading"): its answer should say something about each option it names."""
+    return bool(_COMPARE.search(question))
 
 
 def is_yes_no(question: str) -> bool:
@@ -54,18 +61,8 @@ def is_yes_no(question: str) -> bool:
 
 
 def negated_terms(text: str) -> set[str]:
-    """Return the stems that `text` puts inside a denial's scope ("without an op" -> surgery)."""
-    denied: set[str] = set()
-    remaining = 0
-    for token in tokens(text):
-        if token == CLAUSE_MARK or token in _LEX.clause_breaks:
-            remaining = 0
-        elif token in _DENY:
-            remaining = _WINDOW
-        elif is_content(token) and remaining > 0:
-            denied.add(stem(token))
-            remaining -= 1
-    return denied
+    """Return the stems that `text` puts inside a denial's scope ("without an op" -> op)."""
+    return {stem(token) for token in negated_words(text)}
 
 
 def _positive_terms(text: str) -> set[str]:

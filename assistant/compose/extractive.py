@@ -68,6 +68,12 @@ RELATIVE_FLOOR = 0.72
 """A patient answer keeps sentences scoring at least this share of the best one's score."""
 CLINICIAN_FLOOR = 0.6
 """Clinicians get more detail: a lower share of the best score still counts."""
+QUESTION_WEIGHT = 0.3
+"""How much a passage's reviewed-question match (the user's question is worded like a question
+the passage answers) adds to each of its sentences' scores."""
+DENIED_PENALTY = 0.3
+"""A sentence about what the question sets aside ("without an op": surgery) scores this much
+less, and is said only when nothing else is left."""
 
 _ANAPHORA = re.compile(r"^(This|These|That|Those|It|They|Such|Its|Their)\b")
 _LOW_INFORMATION = re.compile(r"^(In conclusion|For more information|If you are struggling)\b")
@@ -93,6 +99,18 @@ class ScoredUnit:
     score: float
     cosine: float
     overlap: float
+    question: float = 0.0
+    """Cosine of the user's question and the nearest reviewed question of the unit's passage."""
+    denied: bool = False
+    """The unit names a term the question denies ("without an op": a surgery sentence)."""
+    named: frozenset[str] = frozenset()
+    """The question's specific terms that the unit contains."""
+
+    @property
+    def evidence(self) -> float:
+        """Return how closely the unit answers the question: its own cosine, or its passage's
+        reviewed-question match when the user's wording is far from the passage's."""
+        return max(self.cosine, self.question)
 
 
 @dataclass(frozen=True)
@@ -184,16 +202,29 @@ class ExtractiveComposer:
         for text, vector in zip(missing, vectors, strict=True):
             self._cache[text] = vector
 
+    def vectors(self, texts: Sequence[str]) -> list[list[float]]:
+        """Return the embeddings of `texts` (cached like the sentences)."""
+        self.warm(texts)
+        return [self._cache[t] for t in texts]
+
     def score(
-        self, question: str, vector: Sequence[float], hits: Sequence[Hit]
+        self,
+        question: str,
+        vector: Sequence[float],
+        hits: Sequence[Hit],
+        denied: frozenset[str] | None = None,
     ) -> list[ScoredUnit]:
-        """Return every unit of the hits scored against the question, best first."""
+        """Return every unit of the hits scored against the question, best first.
+
+        `denied`: the stems the question sets aside (retrieval's `Retrieved.denied`; by default
+        the ones the question itself denies).
+        """
         units = _units(hits)
         self.warm([u.text for u in units])
         weights = self.vocabulary.term_weights(question)
         # "Can this get better without an op?" is not asking about surgery.
-        denied = negated_terms(question)
-        weights = {t: w for t, w in weights.items() if t not in denied} or weights
+        set_aside = negated_terms(question) | (denied or frozenset())
+        weights = {t: w for t, w in weights.items() if t not in set_aside} or weights
         total = sum(weights.values())
         scored: list[ScoredUnit] = []
         for unit in units:
@@ -203,17 +234,28 @@ class ExtractiveComposer:
             overlap = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
             rank_prior = RANK_PRIOR / (1 + unit.hit_index)
             penalty = LOW_INFORMATION_PENALTY if _LOW_INFORMATION.match(unit.text) else 0.0
-            value = cosine + OVERLAP_WEIGHT * overlap + rank_prior - penalty
-            scored.append(ScoredUnit(unit, value, cosine, overlap))
+            is_denied = bool(set_aside & found)
+            if is_denied:
+                penalty += DENIED_PENALTY
+            matched = hits[unit.hit_index].question
+            value = cosine + OVERLAP_WEIGHT * overlap + QUESTION_WEIGHT * matched
+            value += rank_prior - penalty
+            named = frozenset(t for t in weights if t in found)
+            scored.append(ScoredUnit(unit, value, cosine, overlap, matched, is_denied, named))
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 
-    def select(self, scored: Sequence[ScoredUnit], audience: str) -> list[ScoredUnit]:
+    def select(
+        self, scored: Sequence[ScoredUnit], audience: str, *, each_option: bool = False
+    ) -> list[ScoredUnit]:
         """Return the units worth saying, the most direct answer first.
 
         After the best sentence, a sentence is added (in score order) only when it scores near
         the best, names what was asked about whenever the best one does (a PRP question gets no
-        surgery sentence), does not restate a chosen one, and fits the audience's length.
+        surgery sentence), is not about what the question sets aside, does not restate a chosen
+        one, and fits the audience's length. `each_option` (a question that weighs options,
+        "shockwave or an injection?"): right after the best sentence, the best sentence naming
+        each option the chosen ones do not name yet, down to `FILL_FLOOR` of the best score.
         """
         if not scored:
             return []
@@ -231,7 +273,9 @@ class ExtractiveComposer:
             if chosen and candidate.score < best.score * share:
                 return False
             # Low similarity passes only when the sentence names what was asked about.
-            if candidate.cosine < self.min_cosine and candidate.overlap < NAMES_TOPIC_OVERLAP:
+            if candidate.evidence < self.min_cosine and candidate.overlap < NAMES_TOPIC_OVERLAP:
+                return False
+            if chosen and candidate.denied:
                 return False
             if chosen and best.overlap > 0 and candidate.overlap == 0:
                 return False
@@ -249,6 +293,14 @@ class ExtractiveComposer:
             words += extra
             return True
 
+        take(best, floor)
+        if each_option:
+            options = set().union(*(s.named for s in scored)) - set().union(
+                *(c.named for c in chosen)
+            )
+            for candidate in scored:
+                if candidate.named & options and take(candidate, FILL_FLOOR):
+                    options -= candidate.named
         for candidate in scored:
             take(candidate, floor)
         if audience != "clinician" and words < MIN_PATIENT_WORDS:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from assistant.language.english import general_english
 from assistant.language.lexicon import lexicon
+from assistant.language.tokens import CLAUSE_MARK, is_content, terms, tokens
 from assistant.language.turns import is_follow_up, user_turns
 from assistant.language.typos import NearestWord
 from assistant.retrieval.lexical import Vocabulary
@@ -23,6 +24,8 @@ __all__ = [
     "QueryExpansions",
     "QueryPreparer",
     "retrieval_query",
+    "denied_terms",
+    "negated_words",
 ]
 
 TYPO_CUTOFF = 0.84
@@ -109,8 +112,13 @@ class QueryPreparer:
     def __call__(self, query: str) -> str:
         """Return the query as it is searched: typos corrected, patient words expanded."""
         corrected = self.corrector.correct(query)
-        # Expansions see the words as typed too: "operation" must not be "corrected" first.
-        extra = self.expansions.extra_terms(query) or self.expansions.extra_terms(corrected)
+        # Expansions see the words as typed too: "operation" must not be "corrected" first. A
+        # word the question denies ("better without an op") is not expanded: searching for
+        # "surgery" would bring exactly what the question sets aside.
+        plain = _without_denied(query)
+        extra = self.expansions.extra_terms(plain) or self.expansions.extra_terms(
+            _without_denied(corrected)
+        )
         # Every passage is about the condition: naming it tells retrieval nothing, and it pulls
         # the query towards generic sentences. Keep it only when it is all the question says.
         focused = _CONDITION.sub(" ", corrected)
@@ -119,6 +127,46 @@ class QueryPreparer:
         ):
             corrected = re.sub(r"\s+", " ", focused).strip()
         return corrected + extra
+
+
+_DENY = frozenset(
+    (*lexicon().negation_cues, "avoid", "avoided", "avoiding", "avoids", "against", "stop")
+)
+"""Words after which a stated term is denied outright ("avoid excessive stretching")."""
+
+
+def negated_words(text: str) -> list[str]:
+    """Return the content words (as folded tokens) that `text` puts inside a denial's scope."""
+    lex = lexicon()
+    denied: list[str] = []
+    remaining = 0
+    for token in tokens(text):
+        if token == CLAUSE_MARK or token in lex.clause_breaks:
+            remaining = 0
+        elif token in _DENY:
+            remaining = lex.claim_window
+        elif is_content(token) and remaining > 0:
+            denied.append(token)
+            remaining -= 1
+    return denied
+
+
+def _without_denied(text: str) -> str:
+    denied = set(negated_words(text))
+    if not denied:
+        return text
+    return re.sub(
+        r"[A-Za-z']+", lambda m: " " if m.group(0).lower() in denied else m.group(0), text
+    )
+
+
+def denied_terms(question: str, expansions: QueryExpansions) -> set[str]:
+    """Return the stems the question denies, with the guidance's words for them ("without an
+    op" -> op, surgery): sentences about them do not answer it."""
+    words = negated_words(question)
+    if not words:
+        return set()
+    return set(terms(" ".join(words) + expansions.extra_terms(" ".join(words))))
 
 
 def retrieval_query(question: str, history: History) -> str:

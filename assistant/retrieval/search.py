@@ -12,7 +12,12 @@ from assistant.index.questions import QuestionSearch
 from assistant.retrieval.dense import DenseSearch, QueryVectors
 from assistant.retrieval.fusion import QUESTION_WEIGHT, fuse
 from assistant.retrieval.lexical import LexicalIndex, Vocabulary
-from assistant.retrieval.query import QueryExpansions, QueryPreparer, retrieval_query
+from assistant.retrieval.query import (
+    QueryExpansions,
+    QueryPreparer,
+    denied_terms,
+    retrieval_query,
+)
 from assistant.types import Chunk, Hit, Request
 
 __all__ = ["CANDIDATES", "HybridSearch", "Retrieved", "retrieve"]
@@ -77,6 +82,10 @@ class Retrieved:
     """The prepared text whose words a sentence should share (term overlap)."""
     vector: list[float]
     """The embedding of the searched query (sentence cosine)."""
+    denied: frozenset[str] = frozenset()
+    """Stems the question sets aside ("without an op": op, surgery), with the guidance's words."""
+    asked: str = ""
+    """The question as the user asked it (its form: an either-or question, a yes/no one)."""
 
 
 def retrieve(search: HybridSearch, request: Request, query: str, k: int) -> Retrieved:
@@ -92,4 +101,5 @@ def retrieve(search: HybridSearch, request: Request, query: str, k: int) -> Retr
     focus = search.prepare(query)
     if focus == prepared or not search.vocabulary.names_something(focus):
         focus = prepared
-    return Retrieved(hits, focus, vector)
+    denied = frozenset(denied_terms(request.question, search.prepare.expansions))
+    return Retrieved(hits, focus, vector, denied, request.question)

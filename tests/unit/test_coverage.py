@@ -143,3 +143,45 @@ rules:
         load_coverage_rules(path)
     assert str(path) in str(info.value)
     assert expected in str(info.value)
+
+
+def test_unknown_words_are_decided_after_retrieval() -> None:
+    from dataclasses import dataclass
+
+    from assistant.triage.coverage import UNKNOWN_EVIDENCE, CoverageCheck, CoverageDecision
+
+    @dataclass(frozen=True)
+    class Sentence:
+        cosine: float
+        overlap: float = 0.0
+        question: float = 0.0
+
+        @property
+        def evidence(self) -> float:
+            return max(self.cosine, self.question)
+
+    check = CoverageCheck.__new__(CoverageCheck)
+    unknown = CoverageDecision(None, ("kombucha",))
+    far, close = Sentence(UNKNOWN_EVIDENCE - 0.1), Sentence(0.2, question=UNKNOWN_EVIDENCE + 0.1)
+    assert not check.answers_unknown(unknown, [far])
+    assert check.answers_unknown(unknown, [far, close])
+    assert not check.answers_unknown(unknown, [])
+    assert check.answers_unknown(CoverageDecision(), [far])
+
+
+def test_a_question_next_to_a_rules_example_is_not_covered() -> None:
+    from assistant.triage.coverage import NearestExamples
+
+    rules = [r for r in load_coverage_rules() if r.id in {"cost", "imaging"}]
+    # A toy embedding: one axis per word of a small vocabulary.
+    words = ["cost", "price", "scan", "mri", "shockwave", "help", "pain", "sitting"]
+
+    def vectors(texts: list[str]) -> list[list[float]]:
+        return [[float(w in t.lower()) for w in words] + [0.05] for t in texts]
+
+    examples = NearestExamples(rules, ["does shockwave help pain", "why is sitting painful"],
+                               vectors, minimum=0.5, margin=0.1)  # fmt: skip
+    near, _, _ = examples.nearest(vectors(["cost and price of shockwave?"])[0])
+    assert near is not None and near.id == "cost"
+    covered, top, other = examples.nearest(vectors(["does shockwave help my pain"])[0])
+    assert covered is None and other > top - 0.1

@@ -136,10 +136,44 @@ def test_anaphora_brings_its_antecedent(assistant: Assistant) -> None:
 
 
 def test_unknown_topic_is_not_covered(assistant: Assistant) -> None:
-    answer = assistant.ask("Does kombucha help tendon pain?")
+    # Decided after retrieval: nothing retrieved is close to a question about kombucha (the
+    # keyword fake embeds only its vocabulary, so the question names nothing else).
+    answer = assistant.ask("Does kombucha help?")
     assert answer.status == "not_covered"
     assert "kombucha" in answer.answer
     assert answer.citations == [] and answer.disclaimer == DISCLAIMER
+
+
+def test_an_unknown_word_beside_a_close_sentence_is_answered(assistant: Assistant) -> None:
+    # "zorbly" is no word of the corpus, but a sentence answers the rest closely.
+    answer = assistant.ask("zorbly shockwave therapy pain chronic?")
+    assert answer.status == "answered", answer.answer
+    assert "Shockwave therapy reduces pain in chronic cases. [1]" in answer.answer
+
+
+def test_a_denied_topic_is_not_searched_or_said(assistant: Assistant) -> None:
+    from assistant.retrieval.query import denied_terms, negated_words
+
+    assert negated_words("Can this get better without surgery?") == ["surgery"]
+    expansions = assistant._search.prepare.expansions
+    surgery_terms = set(search_terms("surgery"))
+    assert surgery_terms <= denied_terms("better without surgery?", expansions)
+    # The guidance's word for a denied patient word is denied too ("an op" is surgery).
+    assert surgery_terms <= denied_terms("can it get better without an op?", expansions)
+    assert denied_terms("can it get better with an op?", expansions) == set()
+    # The denied word stays as typed, but its expansion is not searched.
+    assert "surgery" in assistant._search.prepare("does it get better with an op")
+    assert "surgery" not in assistant._search.prepare("does it get better without an op")
+    hits = assistant._search.search("conservative care and surgery", 3)
+    vector = assistant._search.vector("conservative care and surgery")
+    scored = assistant._composer.extractive.score(
+        "conservative care without surgery", vector, hits,
+        denied=frozenset(denied_terms("without surgery", expansions)),
+    )  # fmt: skip
+    surgery = [s for s in scored if "Surgery" in s.unit.text]
+    assert surgery and all(s.denied for s in surgery)
+    chosen = assistant._composer.extractive.select(scored, "patient")
+    assert all(not s.denied for s in chosen[1:])
 
 
 def test_red_flag_skips_retrieval(assistant: Assistant) -> None:
@@ -201,7 +235,7 @@ def test_a_red_flag_many_turns_ago_still_makes_the_answer_urgent(assistant: Assi
 
 
 def test_what_the_corpus_covers_comes_from_the_documents_topics(assistant: Assistant) -> None:
-    answer = assistant.ask("Does kombucha help tendon pain?")
+    answer = assistant.ask("Does kombucha help?")
     assert answer.status == "not_covered"
     assert answer.answer.endswith("It covers sitting, shockwave therapy and recovery time.")
 
@@ -219,3 +253,18 @@ def test_answer_length_comes_from_settings(assistant: Assistant) -> None:
     question = "Tell me about the tendon"
     assert assistant.ask(question).answer.count("[") == 2
     assert short.ask(question).answer.count("[") == 1
+
+
+def test_a_question_that_weighs_options_hears_about_each(assistant: Assistant) -> None:
+    from assistant.compose.answer_first import is_choice
+
+    assert is_choice("Shockwave or surgery, which is better?")
+    assert is_choice("compare shockwave and surgery")
+    assert not is_choice("Which exercises help?") and not is_choice("Is shockwave any good?")
+    question = "shockwave or surgery for chronic pain?"
+    hits = assistant._search.search(question, 6)
+    vector = assistant._search.vector(assistant._search.prepare(question))
+    scored = assistant._composer.extractive.score(question, vector, hits)
+    composer = assistant._composer.extractive
+    both = [s.unit.text for s in composer.select(scored, "patient", each_option=True)]
+    assert any("Shockwave" in t for t in both) and any("Surgery" in t for t in both)

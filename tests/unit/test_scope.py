@@ -274,3 +274,14 @@ def test_classifier_can_be_built_from_a_file(tmp_path: Path) -> None:
     decided = classify_scope("tell me about the widget", classifier=classifier)
     assert decided.kind == "in_scope" and "names PHT" in decided.reason
     assert "default" in classify_scope("tell me about the widget").reason
+
+
+def test_an_unanswered_message_that_leans_off_topic_is_out_of_scope() -> None:
+    from assistant.triage.scope import UNANSWERED_OUT_OF_SCOPE, ScopeDecision
+
+    classifier = classify_scope.__globals__["default_classifier"]()
+    leaning = ScopeDecision("in_scope", p_out=UNANSWERED_OUT_OF_SCOPE + 0.1)
+    out = classifier.unanswered(leaning)
+    assert out is not None and out.kind == "out_of_scope" and out.reply
+    assert classifier.unanswered(ScopeDecision("in_scope", p_out=0.1)) is None
+    assert classifier.unanswered(ScopeDecision("in_scope")) is None
