@@ -26,10 +26,10 @@ from sklearn.model_selection import GroupKFold
 
 from assistant.rulefile import read_rules_file
 from assistant.triage.classifier import (
+    EVERYDAY_WEIGHT,
     TARGET_SENSITIVITY,
     TrainingSet,
     _choose_threshold,
-    _fit,
     category_thresholds,
     windows,
 )
@@ -225,8 +225,9 @@ def run_triage_eval(embed: Embed, cache: Path | None = None, folds: int = FOLDS)
             tuple(list(families[train]) + ["neutral"] * len(neutral)
                   + list(everyday_families[calm_train])),
             np.vstack([whole[train], neutral_vectors, everyday_vectors[calm_train]]),
+            tuple([1.0] * (len(train) + len(neutral)) + [EVERYDAY_WEIGHT] * len(calm_train)),
         )  # fmt: skip
-        model = _fit(data.texts, data.vectors, data.labels)
+        model = data.fit()
         none = model.labels.index("none")
         for i in test:
             rows = vectors[starts[i] : starts[i + 1]]

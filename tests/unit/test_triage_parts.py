@@ -12,16 +12,19 @@ import pytest
 from assistant.disclaimer import DISCLAIMER
 from assistant.errors import RulesError
 from assistant.triage.classifier import (
+    EVERYDAY_WEIGHT,
     TrainingSet,
     TriageClassifier,
     _choose_threshold,
+    _fit,
     _read_cache,
     _write_cache,
     train_model,
+    training_set,
     windows,
 )
 from assistant.triage.conversation import is_general_question, says_assessed
-from assistant.triage.dataset import CATEGORIES
+from assistant.triage.dataset import CATEGORIES, Item
 from assistant.triage.language import detect_languages
 from assistant.triage.lexicon import fold, load_lexicon, load_lexicons
 from assistant.triage.replies import load_replies
@@ -103,6 +106,38 @@ def test_the_classifier_learns_and_scores_a_buried_sentence() -> None:
     assert hit.urgent and hit.category == "cauda-equina"
     assert hit.window.startswith("I can't pee")
     assert not classifier.classify("why does a hard chair hurt my sit bone").urgent
+
+
+def test_everyday_messages_weigh_more_and_folds_keep_their_weights() -> None:
+    items = [
+        Item.model_validate({"id": f"r{i}", "text": t, "label": label, "language": "en",
+                             "register": "plain", "source": "test", "family": f"f{i}",
+                             "kind": kind, "variant": "written"})
+        for i, (t, label, kind) in enumerate([
+            ("I can't pee at all since monday", "cauda-equina", "redflag"),
+            ("I wet myself laughing at a joke", "none", "benign_context"),
+        ])
+    ]  # fmt: skip
+    data = training_set(items, ["the weather is mild today"], _embed, [("ev-1", "what is PHT")])
+    assert data.weights == (1.0, 1.0, 1.0, EVERYDAY_WEIGHT)
+    assert EVERYDAY_WEIGHT > 1.0
+    part = data.subset(np.array([0, 3]))
+    assert part.texts == ("I can't pee at all since monday", "what is PHT")
+    assert part.weights == (1.0, EVERYDAY_WEIGHT) and part.vectors.shape == (2, 64)
+
+
+def test_a_weighted_row_pulls_the_model_towards_its_label() -> None:
+    texts = ["sharp pain sitting", "sharp pain sitting"] * 4 + ["numb saddle", "calm chair"] * 4
+    labels = ["cauda-equina", "none"] * 4 + ["cauda-equina", "none"] * 4
+    vectors = _embed(texts)
+    plain = _fit(texts, vectors, labels)
+    weights = [1.0, 6.0] * 4 + [1.0, 1.0] * 4
+    heavy = _fit(texts, vectors, labels, weights)
+    probe = ["sharp pain sitting"]
+    none = plain.labels.index("none")
+    assert heavy.probabilities(probe, _embed(probe))[0, none] > (
+        plain.probabilities(probe, _embed(probe))[0, none] + 0.05
+    )
 
 
 def test_threshold_keeps_the_target_sensitivity() -> None:
