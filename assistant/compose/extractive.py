@@ -68,9 +68,10 @@ RELATIVE_FLOOR = 0.72
 """A patient answer keeps sentences scoring at least this share of the best one's score."""
 CLINICIAN_FLOOR = 0.6
 """Clinicians get more detail: a lower share of the best score still counts."""
-QUESTION_WEIGHT = 0.3
+QUESTION_WEIGHT = 0.6
 """How much a passage's reviewed-question match (the user's question is worded like a question
-the passage answers) adds to each of its sentences' scores."""
+the passage answers) adds to each of its sentences' scores. Dev train split: 0.3 -> statement
+recall 0.738, 0.6 -> 0.753, status accuracy 0.923 both."""
 DENIED_PENALTY = 0.3
 """A sentence about what the question sets aside ("without an op": surgery) scores this much
 less, and is said only when nothing else is left."""
