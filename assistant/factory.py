@@ -130,9 +130,12 @@ def build_static_assistant(
     llm = build_llm_composer(settings, embeddings) if settings.mode == "llm" else None
     scope = _scope_classifier(settings, search, embeddings, version)
     gate = build_safety_gate(settings, embeddings, search)
-    return Assistant(
+    assistant = Assistant(
         search, composer, settings, corpus_version=version, llm=llm, scope=scope, gate=gate
     )
+    if warm:
+        assistant.warm()
+    return assistant
 
 
 def build_safety_gate(

@@ -104,6 +104,10 @@ class Assistant:
         """The same search as a LangChain retriever, for LangChain users."""
 
     # ----------------------------------------------------------------------------- public API
+    def warm(self) -> None:
+        """Do now the one-off work a first question would otherwise wait for."""
+        self._coverage.warm()
+
     def ask(self, question: str, history: History = (), audience: str = "patient") -> Answer:
         """Return the Answer to one question (InvalidQuestion if it cannot be asked)."""
         return drain(self._answer(question, history, audience, stream=False))

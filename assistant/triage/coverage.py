@@ -188,6 +188,11 @@ class NearestExamples:
         self.margin = margin
         self._matrix: tuple[Any, Any, list[int]] | None = None
 
+    def warm(self) -> None:
+        """Embed the examples now (at build), so the first question does not wait for them."""
+        if self._rules:
+            self._fitted()
+
     def _fitted(self) -> tuple[Any, Any, list[int]]:
         if self._matrix is None:
             import numpy as np
@@ -279,6 +284,11 @@ class CoverageCheck:
         self._english = english
         self._examples = examples
         self._vector_of = vector_of
+
+    def warm(self) -> None:
+        """Embed the reviewed examples now (the factory calls this when it warms the composer)."""
+        if self._examples is not None:
+            self._examples.warm()
 
     def before(self, request: Request) -> CoverageDecision:
         """Return the decision before retrieval (a rule, or rare words the corpus never uses)."""

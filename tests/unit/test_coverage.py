@@ -185,3 +185,22 @@ def test_a_question_next_to_a_rules_example_is_not_covered() -> None:
     assert near is not None and near.id == "cost"
     covered, top, other = examples.nearest(vectors(["does shockwave help my pain"])[0])
     assert covered is None and other > top - 0.1
+
+
+def test_nearest_examples_are_embedded_once_and_can_be_warmed_at_build() -> None:
+    from assistant.triage.coverage import NearestExamples
+
+    rules = [r for r in load_coverage_rules() if r.id == "cost"]
+    calls: list[int] = []
+
+    def vectors(texts: list[str]) -> list[list[float]]:
+        calls.append(len(texts))
+        return [[float("cost" in t.lower()), 1.0] for t in texts]
+
+    examples = NearestExamples(rules, ["does shockwave help pain"], vectors)
+    assert calls == []  # nothing is embedded until it is needed or warmed
+    examples.warm()
+    assert len(calls) == 2  # the rules' positive examples, then the covered texts
+    examples.nearest([1.0, 1.0])
+    examples.warm()
+    assert len(calls) == 2
