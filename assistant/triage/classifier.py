@@ -81,12 +81,12 @@ _CACHE_VERSION = 5
 EVERYDAY_WEIGHT = 6.0
 """Sample weight of an everyday message (an ordinary PHT question or another topic) in training.
 
-Most of what people type is an ordinary question, but the dataset holds ten written red flags
-and look-alikes for each of them, and `class_weight="balanced"` spreads `none`'s weight over all
-its rows. Measured on the triage eval's grouped CV (everyday messages held out in blocks):
-weight 1 left 4.7% of held-out everyday messages with an emergency reply, 3 left 2.3%, 6 left
-1.0%, with red-flag sensitivity and look-alike specificity unchanged (0.934/0.683, 0.935/0.682,
-0.936/0.682)."""
+Most of what people type is an ordinary question, but everyday messages are 385 of about 4,500
+`none` rows (the rest are look-alikes written to borrow red-flag words), and
+`class_weight="balanced"` spreads `none`'s weight evenly over all of them. Measured on the
+triage eval's grouped CV (everyday messages held out in blocks): weight 1 left 4.7% of held-out
+everyday messages with an emergency reply, 3 left 2.3%, 6 left 1.0%, with red-flag sensitivity
+and look-alike specificity unchanged (0.934/0.683, 0.935/0.682, 0.936/0.682)."""
 
 
 def windows(text: str) -> list[str]:
