@@ -93,7 +93,8 @@ class Assistant:
             composer, llm, references={v.doc_id: v.metadata["references"] for v in views}
         )
         topics = [topic for view in views for topic in view.metadata["topics"]]
-        covered = [t for t, label in zip(*_scope_texts(), strict=True) if label == 0]
+        scope_data = load_scope_data()
+        covered = [t for t, out in zip(scope_data.texts, scope_data.labels, strict=True) if not out]
         self._coverage = CoverageCheck(
             search.vocabulary, search.prepare, settings,
             covered_topics=covered_topics_text(topics),
@@ -214,11 +215,6 @@ class Assistant:
         answer.audience = request.audience
         answer.timings_ms = clock.timings()
         return answer
-
-
-def _scope_texts() -> tuple[tuple[str, ...], tuple[int, ...]]:
-    data = load_scope_data()
-    return data.texts, data.labels
 
 
 class _Clock:

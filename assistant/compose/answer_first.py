@@ -14,14 +14,13 @@ from collections.abc import Mapping
 from typing import Literal
 
 from assistant.language.lexicon import lexicon
+from assistant.language.negation import negated_words
 from assistant.language.tokens import stem, terms
-from assistant.retrieval.query import negated_words
 
 __all__ = [
     "Direction",
     "is_yes_no",
     "is_choice",
-    "negated_words",
     "negated_terms",
     "direction",
     "topic_words",

@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 
 from assistant.language.english import general_english
 from assistant.language.lexicon import lexicon
-from assistant.language.tokens import CLAUSE_MARK, is_content, terms, tokens
+from assistant.language.negation import negated_words
+from assistant.language.tokens import terms
 from assistant.language.turns import is_follow_up, user_turns
 from assistant.language.typos import NearestWord
 from assistant.retrieval.lexical import Vocabulary
@@ -25,7 +26,6 @@ __all__ = [
     "QueryPreparer",
     "retrieval_query",
     "denied_terms",
-    "negated_words",
 ]
 
 TYPO_CUTOFF = 0.84
@@ -127,28 +127,6 @@ class QueryPreparer:
         ):
             corrected = re.sub(r"\s+", " ", focused).strip()
         return corrected + extra
-
-
-_DENY = frozenset(
-    (*lexicon().negation_cues, "avoid", "avoided", "avoiding", "avoids", "against", "stop")
-)
-"""Words after which a stated term is denied outright ("avoid excessive stretching")."""
-
-
-def negated_words(text: str) -> list[str]:
-    """Return the content words (as folded tokens) that `text` puts inside a denial's scope."""
-    lex = lexicon()
-    denied: list[str] = []
-    remaining = 0
-    for token in tokens(text):
-        if token == CLAUSE_MARK or token in lex.clause_breaks:
-            remaining = 0
-        elif token in _DENY:
-            remaining = lex.claim_window
-        elif is_content(token) and remaining > 0:
-            denied.append(token)
-            remaining -= 1
-    return denied
 
 
 def _without_denied(text: str) -> str:

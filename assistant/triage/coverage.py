@@ -121,13 +121,9 @@ def load_coverage_rules(path: Path | None = None) -> list[CoverageRule]:
 
 
 @cache
-def _default_rules() -> tuple[CoverageRule, ...]:
-    return tuple(load_coverage_rules())
-
-
 def default_rules() -> tuple[CoverageRule, ...]:
     """Return the packaged coverage rules (loaded once per process)."""
-    return _default_rules()
+    return tuple(load_coverage_rules())
 
 
 def detect_uncovered(
@@ -135,7 +131,7 @@ def detect_uncovered(
 ) -> UncoveredRequest | None:
     """Return what the question asks that the guidance never states, or None if nothing."""
     texts = [normalise_for_matching(question)]
-    for rule in _default_rules() if rules is None else rules:
+    for rule in default_rules() if rules is None else rules:
         if rule.matcher.matches(texts):
             return rule.request()
     return None

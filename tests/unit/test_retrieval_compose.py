@@ -152,7 +152,8 @@ def test_an_unknown_word_beside_a_close_sentence_is_answered(assistant: Assistan
 
 
 def test_a_denied_topic_is_not_searched_or_said(assistant: Assistant) -> None:
-    from assistant.retrieval.query import denied_terms, negated_words
+    from assistant.language.negation import negated_words
+    from assistant.retrieval.query import denied_terms
 
     assert negated_words("Can this get better without surgery?") == ["surgery"]
     expansions = assistant._search.prepare.expansions
