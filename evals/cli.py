@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
         " (evals/llm_bench) through a scripted loopback server; --out writes its figures",
     )  # fmt: skip
     parser.add_argument(
+        "--llm-dev", action="store_true", help="only LLM mode against extractive on the dev"
+        " cases with reviewed replies (evals/llm_dev), stored passages; --out writes JSON",
+    )  # fmt: skip
+    parser.add_argument(
         "--triage", action="store_true", help="only the red-flag triage eval: grouped CV by"
         " phrasing family, new gate against the old one (evals/triage_eval.py); --out: JSON",
     )  # fmt: skip
@@ -138,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from evals.llm_bench.run import run_llm_bench
 
             return run_llm_bench(args.out)
+        if args.llm_dev:
+            from evals.llm_dev.run import run_llm_dev
+
+            return run_llm_dev(args.out)
         if args.dev:
             from evals.dev_run import run_dev
 

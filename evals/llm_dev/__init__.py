@@ -1,0 +1,1 @@
+"""LLM mode against extractive on the dev set: captured passages, reviewed replies, a replay."""
