@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from assistant.compose.reading import BREAKS, Reading, is_word, read, words_of
 from assistant.language.polarity import polarity_lexicon
-from assistant.language.tokens import stem
+from assistant.language.tokens import CLAUSE_MARK, stem
 
 __all__ = ["Conflict", "compare", "shared_share", "is_gap_sentence"]
 
@@ -276,6 +276,236 @@ def _order_conflict(mine: list[str], theirs: list[str]) -> Conflict | None:
     return None
 
 
+_CONDITIONS = frozenset(
+    {"when", "if", "once", "after", "before", "for", "in", "with", "where", "while", "until",
+     "during", "among", "at", "on", "to", "under", "by"}
+)  # fmt: skip
+"""What a restrictor restricts when it comes just before one: a condition or a group."""
+
+
+def _restriction_conflict(mine: Sequence[str], theirs: Sequence[str]) -> Conflict | None:
+    """Return a conflict when the claim makes a condition the only one ("only when it is
+    prolonged", "only for athletes") and the passage restricts nothing itself."""
+    lex = polarity_lexicon()
+    if any(w in lex.restrictors or stem(w) in lex.restriction_words for w in theirs):
+        return None
+    for k, word in enumerate(mine):
+        if word not in lex.restrictors or (k > 0 and mine[k - 1] in _PLAIN_DENIALS):
+            continue  # "not only ... but also" adds, it does not restrict
+        if mine[k + 1 : k + 2] and mine[k + 1] in _CONDITIONS:
+            return Conflict("restriction", f"{word!r} {mine[k + 1]!r}: a condition the passage "
+                            "does not set")  # fmt: skip
+    return None
+
+
+def _phrase_size(words: Sequence[str], k: int, phrases: Sequence[tuple[str, ...]]) -> int:
+    for phrase in phrases:
+        if tuple(words[k : k + len(phrase)]) == phrase:
+            return len(phrase)
+    return 0
+
+
+_REJECTED_REACH = 4
+"""Content words a contrast marker rejects ("rather than on pain response")."""
+_PHRASE_ENDS = _BE | {"can", "may", "might", "should", "must", "will", "would", "could", "has",
+                      "have", "had", "do", "does"}  # fmt: skip
+"""Words that end the thing rejected: the verb of the sentence follows."""
+
+
+def _rejected(words: Sequence[str]) -> list[set[str]]:
+    """Return, per contrast marker, the stems it rejects (content words and operators alike:
+    "advised rather than avoided" rejects "avoid")."""
+    markers = polarity_lexicon().contrast_markers
+    found: list[set[str]] = []
+    for k in range(len(words)):
+        size = _phrase_size(words, k, markers)
+        if not size:
+            continue
+        rejected: set[str] = set()
+        for w in words[k + size :]:
+            if w in BREAKS or len(rejected) >= _REJECTED_REACH:
+                break
+            if rejected and (w in _PHRASE_ENDS or w in _PREPOSITIONS):
+                break  # "loading rather than rest is the mainstay": only "rest" is rejected
+            if is_word(w) or w in polarity_lexicon().negators:
+                rejected.add(stem(w))
+        found.append(rejected)
+    return found
+
+
+def _contrast_conflict(
+    mine: Sequence[str], theirs: Sequence[str], evidence: Reading
+) -> Conflict | None:
+    """Return a conflict when what the claim rejects ("X rather than Y", "instead of Y") is
+    what the passage asserts, and the passage rejects nothing of it itself."""
+    claim_rejects = _rejected(mine)
+    if not claim_rejects:
+        return None
+    passage_rejects = set().union(*_rejected(theirs))
+    stated = {stem(w) for w in theirs if w in polarity_lexicon().negators}
+    for rejected in claim_rejects:
+        asserted = {w for w in rejected if 1 in evidence.values.get(w, frozenset())}
+        asserted |= rejected & stated
+        asserted -= passage_rejects
+        if asserted:
+            shown = ", ".join(repr(w) for w in sorted(asserted))
+            return Conflict("contrast", f"it rejects {shown}, which the passage asserts")
+    return None
+
+
+def _events(words: Sequence[str]) -> tuple[set[str], set[str]] | None:
+    """Return (stems of what happens first, stems of what happens later) for the first
+    ordering marker: "A before B", "A by the time B", "Before B, A" put A first; "A after B",
+    "After B, A" put B first."""
+    lex = polarity_lexicon()
+    for k in range(len(words)):
+        size = _phrase_size(words, k, lex.earlier_markers)
+        later = False
+        if not size:
+            size = _phrase_size(words, k, lex.later_markers)
+            later = bool(size)
+        if not size:
+            continue
+        start = k
+        while start > 0 and words[start - 1] not in BREAKS:
+            start -= 1
+        end = k + size
+        while end < len(words) and words[end] not in BREAKS:
+            end += 1
+        main = {stem(w) for w in words[start:k] if is_word(w)}
+        complement = {stem(w) for w in words[k + size : end] if is_word(w)}
+        if not main and end < len(words):  # fronted: "By the time B, A", "After B, A"
+            rest = end + 1
+            while rest < len(words) and words[rest] not in BREAKS - {CLAUSE_MARK}:
+                rest += 1
+            main = {stem(w) for w in words[end + 1 : rest] if is_word(w)}
+        if not (main and complement):
+            continue
+        return (complement, main) if later else (main, complement)
+    return None
+
+
+def _sequence_conflict(mine: Sequence[str], theirs: Sequence[str]) -> Conflict | None:
+    """Return a conflict when the claim puts first what the passage puts later, and the
+    reverse ("symptoms appear before degeneration" against "by the time symptoms are
+    noticeable, degeneration has occurred")."""
+    claim, evidence = _events(mine), _events(theirs)
+    if not (claim and evidence):
+        return None
+    (c_first, c_later), (e_first, e_later) = claim, evidence
+    if (c_first & e_later) - e_first and (c_later & e_first) - e_later:
+        return Conflict("sequence", "it swaps what the passage says happens first")
+    return None
+
+
+_GOVERN_REACH = 4
+"""Tokens between an effect verb and the object it governs ("prevent further tendon damage")."""
+
+
+_EFFECT_DENIALS = _PLAIN_DENIALS | {"without"}
+
+
+def _denied_at(words: Sequence[str], k: int) -> bool:
+    """Return True when a denial governs the word at k over function words only ("does not
+    provoke", "without provoking", "avoids provoking"; not "not doing enough weakens")."""
+    j = k - 1
+    while j >= 0 and k - j <= _FUNCTION_GAP + 1:
+        if words[j] in _EFFECT_DENIALS or words[j] in polarity_lexicon().negators:
+            return True  # "avoids provoking pain" lowers pain as "does not provoke" does
+        if is_word(words[j]) or words[j] in BREAKS:
+            return False
+        j -= 1
+    return False
+
+
+def _governed(words: Sequence[str]) -> dict[str, set[int]]:
+    """Return object stem -> the signs of the effect verbs that govern it (+1 brings about or
+    raises it, -1 prevents or lowers it; a plain denial before the verb turns its sign)."""
+    lex = polarity_lexicon()
+    found: dict[str, set[int]] = {}
+    for j, word in enumerate(words):
+        if not is_word(word) or stem(word) in lex.effect_verbs:
+            continue
+        k = j - 1
+        while k >= 0 and j - k <= _GOVERN_REACH and words[k] not in BREAKS:
+            sign = lex.effect_verbs.get(stem(words[k]))
+            if sign is not None:
+                if _denied_at(words, k):
+                    sign = -sign
+                found.setdefault(stem(word), set()).add(sign)
+                break
+            if words[k] in lex.negators:
+                break  # another operator governs it ("protect against damage")
+            k -= 1
+    return found
+
+
+def _effect_conflict(mine: Sequence[str], theirs: Sequence[str]) -> Conflict | None:
+    """Return a conflict when the claim keeps an object of the passage's effect verb but
+    governs it with a verb of the other kind ("rest causes damage" against "rest prevents
+    damage", "may cause degenerative changes" against "may reverse" them)."""
+    claim, evidence = _governed(mine), _governed(theirs)
+    for noun in sorted(set(claim) & set(evidence)):
+        if not claim[noun] & evidence[noun]:
+            return Conflict("effect", f"{noun!r} is brought about on one side and prevented "
+                            "or lowered on the other")  # fmt: skip
+    return None
+
+
+def _units(words: Sequence[str]) -> set[str]:
+    units = polarity_lexicon().time_units
+    return {units[w] for w in words if w in units}
+
+
+def _duration_conflict(mine: Sequence[str], theirs: Sequence[str]) -> Conflict | None:
+    """Return a conflict when the claim names a unit of time where the passage names another
+    ("a weeks-long process" against "a months-long process")."""
+    said, given = _units(mine), _units(theirs)
+    extra = said - given
+    if extra and given:
+        return Conflict("duration", f"{', '.join(sorted(extra))} where the passage says "
+                        f"{', '.join(sorted(given))}")  # fmt: skip
+    return None
+
+
+_ATTACH_REACH = 3
+"""Tokens from an antonym word to the noun it qualifies ("short-term pain relief")."""
+
+
+def _attachments(words: Sequence[str]) -> dict[str, set[str]]:
+    """Return stem of an antonym-lexicon word -> the content stems it qualifies (the next
+    content word in its clause)."""
+    lex = polarity_lexicon()
+    found: dict[str, set[str]] = {}
+    for k, word in enumerate(words):
+        if word not in lex.antonym_words:
+            continue
+        for w in words[k + 1 : k + 1 + _ATTACH_REACH]:
+            if w in BREAKS:
+                break
+            if is_word(w) and w not in lex.antonym_words:
+                found.setdefault(stem(word), set()).add(stem(w))
+                break
+    return found
+
+
+def _qualifier_conflict(mine: Sequence[str], theirs: Sequence[str]) -> Conflict | None:
+    """Return a conflict when the claim puts one side of a reviewed antonym pair on a noun the
+    passage qualifies with the other side, though the passage uses both sides ("sustained pain
+    relief" against "short-term pain relief, variable long-term benefit")."""
+    claim, evidence = _attachments(mine), _attachments(theirs)
+    for side_a, side_b in polarity_lexicon().antonyms:
+        for own, other in ((side_a, side_b), (side_b, side_a)):
+            for word in sorted(set(claim) & own):
+                for noun in sorted(claim[word]):
+                    same = any(noun in evidence[w] for w in set(evidence) & own)
+                    opposite = sorted(w for w in set(evidence) & other if noun in evidence[w])
+                    if opposite and not same:
+                        return Conflict("antonym", f"{word!r} on {noun!r} where the passage "
+                                        f"says {opposite[0]!r}")  # fmt: skip
+    return None
+
+
 def _valence(values: Sequence[float]) -> int:
     if not values or (any(v > 0 for v in values) and any(v < 0 for v in values)):
         return 0
@@ -295,6 +525,12 @@ def compare(claim: str, evidence: str, passage: str) -> Conflict | None:
         or _antonym_conflict(mine, theirs)
         or _binding_conflict(mine, theirs)
         or _order_conflict(claim_words, evidence_words)
+        or _qualifier_conflict(claim_words, evidence_words)
+        or _restriction_conflict(claim_words, evidence_words)
+        or _contrast_conflict(claim_words, evidence_words, theirs)
+        or _sequence_conflict(claim_words, evidence_words)
+        or _effect_conflict(claim_words, evidence_words)
+        or _duration_conflict(claim_words, evidence_words)
     )
     if conflict:
         return conflict
@@ -303,10 +539,20 @@ def compare(claim: str, evidence: str, passage: str) -> Conflict | None:
         return Conflict("valence", "it recommends or rates the opposite of the passage")
     lex = polarity_lexicon()
     named = {stem(w) for w in claim_words if w in lex.fact_words}
-    invented = sorted(named - {stem(w) for w in words_of(passage)})
+    invented = sorted(named - {stem(w) for w in words_of(passage)} - _implied(mine, theirs))
     if invented:
         return Conflict("fact", f"names what no cited passage names: {', '.join(invented)}")
     return None
+
+
+def _implied(claim: Reading, evidence: Reading) -> set[str]:
+    """Return the stems the claim denies that a word the passage denies implies ("does not need
+    surgery" from "non-invasive"): naming them is not inventing them."""
+    implied = polarity_lexicon().implied_denials
+    allowed: set[str] = set()
+    for word in evidence.prefixed | {w for w, v in evidence.values.items() if v == {-1}}:
+        allowed |= implied.get(word, frozenset())
+    return {w for w in allowed if claim.values.get(w) == {-1}}
 
 
 def shared_share(claim: str, evidence: str) -> tuple[int, float]:

@@ -57,6 +57,14 @@ class _PolarityFile(_Strict):
     fact_terms: list[str]
     gap_subjects: list[str] = Field(min_length=1)
     gap_verbs: list[str] = Field(min_length=1)
+    restrictors: list[str] = Field(min_length=1)
+    restriction_words: list[str]
+    contrast_markers: list[str] = Field(min_length=1)
+    earlier_markers: list[str] = Field(min_length=1)
+    later_markers: list[str] = Field(min_length=1)
+    effect_verbs: dict[Literal["raise", "lower"], list[str]]
+    time_units: dict[str, list[str]] = Field(min_length=1)
+    implied_denials: dict[str, list[str]]
 
 
 class _AntonymsFile(_Strict):
@@ -105,6 +113,21 @@ class PolarityLexicon:
     gap_re: re.Pattern[str]
     antonyms: tuple[tuple[frozenset[str], frozenset[str]], ...]
     antonym_words: frozenset[str]
+    restrictors: frozenset[str]
+    """Words that make a condition the only one ("only when", "solely in")."""
+    restriction_words: frozenset[str]
+    """Stems of evidence words that state a restriction themselves ("reserved for")."""
+    contrast_markers: tuple[tuple[str, ...], ...]
+    """"rather than", "instead of": what follows is rejected."""
+    earlier_markers: tuple[tuple[str, ...], ...]
+    later_markers: tuple[tuple[str, ...], ...]
+    effect_verbs: dict[str, int]
+    """stem -> +1 (brings about or raises its object) or -1 (prevents or lowers it)."""
+    time_units: dict[str, str]
+    """folded word -> its unit ("weeks" -> "week")."""
+    implied_denials: dict[str, frozenset[str]]
+    """stem a passage denies -> stems a claim may deny on its strength ("non-invasive": no
+    surgery)."""
 
 
 def load_polarity(folder: Path = LEXICON_DIR) -> PolarityLexicon:
@@ -157,6 +180,18 @@ def load_polarity(folder: Path = LEXICON_DIR) -> PolarityLexicon:
         gap_re=gap_re,
         antonyms=tuple((_stems(a), _stems(b)) for a, b in pairs.pairs),
         antonym_words=frozenset(t for a, b in pairs.pairs for w in a + b for t in _folded(w)),
+        restrictors=frozenset(t for w in data.restrictors for t in _folded(w)),
+        restriction_words=_stems(data.restriction_words),
+        contrast_markers=tuple(_folded(m) for m in data.contrast_markers),
+        earlier_markers=tuple(_folded(m) for m in data.earlier_markers),
+        later_markers=tuple(_folded(m) for m in data.later_markers),
+        effect_verbs={stem(t): 1 if kind == "raise" else -1
+                      for kind, words in data.effect_verbs.items() for w in words
+                      for t in _folded(w)},  # fmt: skip
+        time_units={t: unit for unit, words in data.time_units.items() for w in words
+                    for t in _folded(w)},  # fmt: skip
+        implied_denials={stem(t): _stems(ws) for w, ws in data.implied_denials.items()
+                         for t in _folded(w)},  # fmt: skip
     )
 
 

@@ -24,12 +24,13 @@ import yaml
 
 HERE = Path(__file__).parent
 MAX_SENTENCES = {"patient": 5, "clinician": 8}
-ADVERSARIAL_PER_REQUEST = {"train": 4, "test": 2}
+ADVERSARIAL_PER_REQUEST = {"train": 6, "test": 2}
 """Adversarial replies per request: train has more, to tune on (the test split is unchanged)."""
 BASE_ADVERSARIAL = 2
 """The first replies of every request, chosen from the first extra file's edits only."""
-EXTRA_FILES = ("facts_extra.yaml", "facts_extra2.yaml")
-"""More train-split wording: each file's [patient, clinician] pair is one more train wording."""
+EXTRA_FILES = ("facts_extra.yaml", "facts_extra2.yaml", "facts_extra3.yaml")
+"""More train-split wording: each file's [patient, clinician] pair is one more train wording (a
+fact a file gives no wording keeps its base train wording in that round)."""
 
 # Sentences a model adds that no passage says, anchored (falsely) to a real quote of the reply.
 INVENTED: tuple[tuple[str, str], ...] = (
@@ -164,9 +165,12 @@ def build(captured: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Return the benchmark records for the captured requests."""
     facts = {f["id"]: f for f in _load("facts.yaml")}
     for round_, name in enumerate(EXTRA_FILES, start=1):
-        for fact_id, more in _load(name).items():
-            fact = facts[fact_id]
-            fact["faithful"] = fact["faithful"] + more["faithful"]
+        extra = _load(name)
+        unknown = sorted(set(extra) - set(facts))
+        assert not unknown, f"{name}: no such fact in facts.yaml: {unknown}"
+        for fact_id, fact in facts.items():
+            more = extra.get(fact_id, {})
+            fact["faithful"] = fact["faithful"] + more.get("faithful", fact["faithful"][:2])
             wrongs = more.get("wrong", [])
             fact["wrong_extra"] = fact.get("wrong_extra", []) + wrongs
             fact["wrong_round"] = fact.get("wrong_round", []) + [round_] * len(wrongs)

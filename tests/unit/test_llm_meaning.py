@@ -251,3 +251,103 @@ def test_support_check_reads_the_one_antonym_lexicon() -> None:
     pairs = set(load_lexicon(LEXICON_DIR).antonyms)
     assert ("cheap", "expens") in pairs or ("expens", "cheap") in pairs
     assert all(a != b for a, b in pairs)
+
+
+# ------------------------------------------- contrast, restriction, order, effect, duration
+REST = (
+    "Current guidelines recommend relative rest and reduced activity to prevent further damage "
+    "and promote healing and pain relief."
+)
+ECCENTRIC = (
+    "Eccentric strengthening is an effective treatment for tendinopathy and may reverse "
+    "degenerative changes."
+)
+DEGENERATED = "By the time symptoms are noticeable, tendon degeneration has often occurred."
+CRYO = "Cryotherapy provides acute relief of tendinopathy pain."
+REGENERATE = (
+    "Tendons regenerate slowly, making recovery a months-long process even with correct "
+    "management."
+)
+MAINSTAY = "Exercise-based progressive loading is the mainstay of treatment."
+ISOMETRIC = (
+    "Option: Isometric/HSR exercises. Evidence/Outcome: Proven benefits in functional "
+    "improvements; focus on gradual intensification without provoking pain"
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence", "kind"),
+    [
+        # What a contrast rejects must not be what the passage asserts.
+        ("Rest rather than exercise-based progressive loading is the mainstay of treatment",
+         MAINSTAY, "contrast"),
+        ("Excessive stretching is advised rather than avoided", STRETCH, "contrast"),
+        ("Return should be guided by the calendar instead of by pain response",
+         "Return to activity should be based on pain response and careful load increase.",
+         "contrast"),
+        # A restricting condition the passage does not set.
+        ("Exercise-based progressive loading is the mainstay of treatment only for athletes",
+         MAINSTAY, "restriction"),
+        ("Sitting aggravates symptoms only when it is prolonged", SITTING, "restriction"),
+        # What comes first, swapped.
+        ("Symptoms are often noticeable before tendon degeneration has occurred", DEGENERATED,
+         "sequence"),
+        ("After symptoms become noticeable, tendon degeneration occurs", DEGENERATED,
+         "sequence"),
+        # The passage's object kept, its effect verb swapped for one of the other kind.
+        ("Relative rest and reduced activity cause further damage", REST, "effect"),
+        ("Eccentric strengthening may cause degenerative changes", ECCENTRIC, "effect"),
+        ("Insufficient activity protects the tissue, while excessive loading can hinder healing",
+         LOADING, "effect"),
+        # Duration words and units.
+        ("Cryotherapy provides lasting relief of tendinopathy pain", CRYO, "antonym"),
+        ("Injections give sustained pain relief, with variable long-term benefit", INJECTIONS,
+         "antonym"),
+        ("Tendons regenerate slowly, making recovery a weeks-long process", REGENERATE,
+         "duration"),
+    ],
+)
+def test_contrasts_restrictions_orders_effects_and_durations_are_named(
+    claim: str, evidence: str, kind: str
+) -> None:
+    conflict = compare(claim, evidence, evidence)
+    assert conflict is not None and conflict.kind == kind, conflict
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        # A rejected thing the passage does not assert; the sentence's verb is not rejected.
+        ("Progressive exercise-based loading rather than rest is the mainstay of treatment",
+         MAINSTAY),
+        ("Rather than rest, exercise-based progressive loading is the mainstay of treatment",
+         MAINSTAY),
+        ("It typically develops through repeated microtrauma rather than as an acute strain",
+         "Proximal hamstring tendinopathy usually develops through repeated microtrauma."),
+        # "only" where the passage restricts too, and "not only".
+        ("Surgery is only for chronic or severely impaired cases", SURGERY),
+        # The same order said the other way round.
+        ("Tendon degeneration has often already occurred before symptoms become noticeable",
+         DEGENERATED),
+        # Nominalised and denied effect verbs agree with the verbs.
+        ("Guidelines advise relative rest and a reduction in activity for the prevention of "
+         "further damage", REST),
+        ("Avoidance of excessive stretching is recommended", STRETCH),
+        ("Eccentric strengthening may reverse the degenerative changes", ECCENTRIC),
+        ("The intensity goes up gradually and does not provoke pain", ISOMETRIC),
+        # "unsuccessful" is "failed"; a denial a prefixed passage word implies.
+        ("Surgery is kept for chronic or severely impaired cases, usually after 6 to 12 months "
+         "of unsuccessful conservative care", SURGERY),
+        ("Shockwave appears safe and effective for chronic tendon pain, and it does not need "
+         "surgery", ESWT),
+        # The passage's own unit of time.
+        ("Recovery takes months, even with correct management", REGENERATE),
+    ],
+)
+def test_faithful_contrasts_orders_and_nominalisations_stay(claim: str, evidence: str) -> None:
+    assert compare(claim, evidence, evidence) is None
+
+
+def test_a_denied_surgery_needs_a_passage_word_that_implies_it() -> None:
+    conflict = compare("Cryotherapy does not need surgery", CRYO, CRYO)
+    assert conflict is not None and conflict.kind == "fact"
