@@ -247,6 +247,23 @@ def _roles(words: list[str], verb: str) -> tuple[set[str], set[str]] | None:
     return None
 
 
+def _segments(words: list[str], relations: frozenset[str]) -> list[tuple[set[str], set[str]]]:
+    """Return (relation verb stems, content stems) of each stretch between clause words
+    ("while", "but", "and"; punctuation does not end one: "excessive loading, including
+    aggressive stretching, can hinder healing" is one), for those with a relation verb."""
+    found: list[tuple[set[str], set[str]]] = []
+    current: list[str] = []
+    for word in [*words, "and"]:
+        if word in BREAKS and word != CLAUSE_MARK:
+            verbs = {stem(w) for w in current} & relations
+            if verbs:
+                found.append((verbs, {stem(w) for w in current if is_word(w)}))
+            current = []
+        else:
+            current.append(word)
+    return found
+
+
 def _order_conflict(mine: list[str], theirs: list[str]) -> Conflict | None:
     """Return a conflict when the claim swaps what is compared, or who does what to whom."""
     claim_sides, evidence_sides = _sides(mine), _sides(theirs)
@@ -264,14 +281,20 @@ def _order_conflict(mine: list[str], theirs: list[str]) -> Conflict | None:
         if roles:
             subjects |= roles[0]
             objects |= roles[1]
+    segments = _segments(theirs, relations)
     for verb in sorted({stem(w) for w in mine} & {stem(w) for w in theirs} & relations):
         c, e = _roles(mine, verb), _roles(theirs, verb)
         if not (c and e):
             continue
         swapped = (c[0] & e[1]) - e[0] and (c[1] & e[0]) - e[1]
-        # Another actor, one the passage names only as something acted on ("rest aggravates").
+        # Another actor, one the passage names only as something acted on ("rest aggravates"),
+        # or as the actor of another clause ("excessive loading weakens the tissue" against
+        # "insufficient activity weakens the tissue, while excessive loading can hinder").
         other_actor = c[0] and not c[0] & e[0] and (c[0] & objects) - subjects
-        if swapped or other_actor:
+        crossed = c[0] and e[0] and not c[0] & e[0] and any(
+            verb not in verbs and c[0] & stems for verbs, stems in segments
+        )
+        if swapped or other_actor or crossed:
             return Conflict("order", f"it swaps who does what in {verb!r}")
     return None
 
@@ -353,17 +376,18 @@ def _contrast_conflict(
     return None
 
 
-def _events(words: Sequence[str]) -> tuple[set[str], set[str]] | None:
-    """Return (stems of what happens first, stems of what happens later) for the first
-    ordering marker: "A before B", "A by the time B", "Before B, A" put A first; "A after B",
-    "After B, A" put B first."""
-    lex = polarity_lexicon()
+def _events(
+    words: Sequence[str], first: Sequence[tuple[str, ...]], second: Sequence[tuple[str, ...]]
+) -> tuple[set[str], set[str]] | None:
+    """Return (stems of what comes first, stems of what comes second) for the first ordering
+    marker: a `first` marker ("A before B", "A by the time B", "Before B, A", "A beneath B")
+    puts A first; a `second` marker ("A after B", "After B, A", "A above B") puts B first."""
     for k in range(len(words)):
-        size = _phrase_size(words, k, lex.earlier_markers)
-        later = False
+        size = _phrase_size(words, k, first)
+        swapped = False
         if not size:
-            size = _phrase_size(words, k, lex.later_markers)
-            later = bool(size)
+            size = _phrase_size(words, k, second)
+            swapped = bool(size)
         if not size:
             continue
         start = k
@@ -381,20 +405,27 @@ def _events(words: Sequence[str]) -> tuple[set[str], set[str]] | None:
             main = {stem(w) for w in words[end + 1 : rest] if is_word(w)}
         if not (main and complement):
             continue
-        return (complement, main) if later else (main, complement)
+        return (complement, main) if swapped else (main, complement)
     return None
 
 
 def _sequence_conflict(mine: Sequence[str], theirs: Sequence[str]) -> Conflict | None:
-    """Return a conflict when the claim puts first what the passage puts later, and the
-    reverse ("symptoms appear before degeneration" against "by the time symptoms are
-    noticeable, degeneration has occurred")."""
-    claim, evidence = _events(mine), _events(theirs)
-    if not (claim and evidence):
-        return None
-    (c_first, c_later), (e_first, e_later) = claim, evidence
-    if (c_first & e_later) - e_first and (c_later & e_first) - e_later:
-        return Conflict("sequence", "it swaps what the passage says happens first")
+    """Return a conflict when the claim puts first what the passage puts second, and the
+    reverse, in time ("symptoms appear before degeneration" against "by the time symptoms are
+    noticeable, degeneration has occurred") or in place ("the muscles lie beneath the
+    tendon" against "the tendon lies beneath the muscles")."""
+    lex = polarity_lexicon()
+    scales = (
+        ("time", lex.earlier_markers, lex.later_markers),
+        ("place", lex.below_markers, lex.above_markers),
+    )
+    for scale, first, second in scales:
+        claim, evidence = _events(mine, first, second), _events(theirs, first, second)
+        if not (claim and evidence):
+            continue
+        (c_first, c_second), (e_first, e_second) = claim, evidence
+        if (c_first & e_second) - e_first and (c_second & e_first) - e_second:
+            return Conflict("sequence", f"it swaps the order in {scale} the passage gives")
     return None
 
 

@@ -62,6 +62,8 @@ class _PolarityFile(_Strict):
     contrast_markers: list[str] = Field(min_length=1)
     earlier_markers: list[str] = Field(min_length=1)
     later_markers: list[str] = Field(min_length=1)
+    below_markers: list[str] = Field(min_length=1)
+    above_markers: list[str] = Field(min_length=1)
     effect_verbs: dict[Literal["raise", "lower"], list[str]]
     time_units: dict[str, list[str]] = Field(min_length=1)
     implied_denials: dict[str, list[str]]
@@ -121,6 +123,8 @@ class PolarityLexicon:
     """"rather than", "instead of": what follows is rejected."""
     earlier_markers: tuple[tuple[str, ...], ...]
     later_markers: tuple[tuple[str, ...], ...]
+    below_markers: tuple[tuple[str, ...], ...]
+    above_markers: tuple[tuple[str, ...], ...]
     effect_verbs: dict[str, int]
     """stem -> +1 (brings about or raises its object) or -1 (prevents or lowers it)."""
     time_units: dict[str, str]
@@ -185,6 +189,8 @@ def load_polarity(folder: Path = LEXICON_DIR) -> PolarityLexicon:
         contrast_markers=tuple(_folded(m) for m in data.contrast_markers),
         earlier_markers=tuple(_folded(m) for m in data.earlier_markers),
         later_markers=tuple(_folded(m) for m in data.later_markers),
+        below_markers=tuple(_folded(m) for m in data.below_markers),
+        above_markers=tuple(_folded(m) for m in data.above_markers),
         effect_verbs={stem(t): 1 if kind == "raise" else -1
                       for kind, words in data.effect_verbs.items() for w in words
                       for t in _folded(w)},  # fmt: skip

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 EXACT_TYPES = (
     "changed_number", "range_endpoint", "negation_dropped", "invented_treatment",
     "invented_dose", "wrong_marker", "overgeneralisation", "negation_added",
-    "flipped_recommendation",
+    "flipped_recommendation", "antonym_swap",
 )  # fmt: skip
 """Types no reply of either split lets through (measured: 0 of each)."""
 
@@ -60,7 +60,6 @@ def test_benchmark_figures_hold() -> None:
     assert test.faithful_kept / test.faithful_sentences >= 0.92  # 343/366 = 93.7%
     for kind in EXACT_TYPES:
         assert train.reached[kind] == test.reached[kind] == 0, kind
-    assert test.reached["antonym_swap"] == 0
     assert test.reached["word_preserving"] <= 1  # of 27 (0 measured)
-    assert sum(train.reached.values()) <= 10  # of 920 (8 measured)
+    assert sum(train.reached.values()) <= 5  # of 920 (4 measured, all word_preserving)
     assert sum(test.reached.values()) <= 1  # of 284 (0 measured)

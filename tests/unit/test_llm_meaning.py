@@ -299,6 +299,25 @@ ISOMETRIC = (
         ("Eccentric strengthening may cause degenerative changes", ECCENTRIC, "effect"),
         ("Insufficient activity protects the tissue, while excessive loading can hinder healing",
          LOADING, "effect"),
+        ("After symptoms become noticeable, the tendon degenerates", DEGENERATED, "sequence"),
+        # Which lies beneath which.
+        ("The gluteal muscles lie beneath the tendon, close to the ischial tuberosity", SITTING,
+         "sequence"),
+        # A clause's actor moved to the other clause's verb.
+        ("Excessive loading weakens the tissue, while insufficient activity can hinder healing",
+         LOADING, "order"),
+        # Reviewed pairs: speed against length, degree, size, place.
+        ("Recovery is often quicker than for other tendinopathies",
+         "Recovery often takes longer than for other tendinopathies.", "antonym"),
+        ("The tendon is barely sensitive to load", "The tendon is highly sensitive to load.",
+         "antonym"),
+        ("Only a small proportion of patients return to their previous level of sport",
+         "a significant proportion of patients able to return to their previous level of "
+         "sporting activity after treatment", "antonym"),
+        ("Return to activity should be based on a fast load increase",
+         "Return to activity should be based on pain response and careful load increase.",
+         "antonym"),
+        ("Aggressive stretching can speed healing", LOADING, "effect"),
         # Duration words and units.
         ("Cryotherapy provides lasting relief of tendinopathy pain", CRYO, "antonym"),
         ("Injections give sustained pain relief, with variable long-term benefit", INJECTIONS,
@@ -340,6 +359,13 @@ def test_contrasts_restrictions_orders_effects_and_durations_are_named(
          "of unsuccessful conservative care", SURGERY),
         ("Shockwave appears safe and effective for chronic tendon pain, and it does not need "
          "surgery", ESWT),
+        ("The tendon sits right next to your sit bone, underneath the buttock muscles", SITTING),
+        ("Doing too little weakens the tissue, and too much loading can hinder healing", LOADING),
+        ("Yes, sitting cushions and changed routines are advised to reduce pressure on the "
+         "tendon", "Essential for reducing tendon compression; sitting cushions and modified "
+         "routines advised"),
+        ("Recovery is frequently slower than in other tendinopathies",
+         "Recovery often takes longer than for other tendinopathies."),
         # The passage's own unit of time.
         ("Recovery takes months, even with correct management", REGENERATE),
     ],
