@@ -34,6 +34,7 @@ _DENIALS = frozenset({"no", "not", "never", "none", "nothing", "without", "not_"
 _ALL_OR_NOTHING = frozenset({"no", "none", "nothing", "never"})
 _PREPOSITIONS = frozenset({"in", "for", "at", "on", "of", "during", "after", "with", "among"})
 """End the thing compared ("over traditional PT in RCTs" compares with traditional PT)."""
+_ARTICLES = frozenset({"the", "a", "an"})
 _COORDINATORS = frozenset({"and", "or"})
 """Join the nouns of one side of a relation ("compression and irritability"), not clauses."""
 _BE = frozenset({"is", "are", "be", "been", "being", "was", "were", "get", "gets", "got"})
@@ -222,8 +223,9 @@ def _roles(words: list[str], verb: str) -> tuple[set[str], set[str]] | None:
 
     def ends(j: int) -> bool:
         # A coordinator before another relation verb joins two predicates, not two nouns.
-        if words[j] in _COORDINATORS:
-            return j + 1 < len(words) and stem(words[j + 1]) in relations
+        if words[j] in _COORDINATORS:  # "and promote", "and the promotion of"
+            n = j + 2 if words[j + 1 : j + 2] and words[j + 1] in _ARTICLES else j + 1
+            return n < len(words) and stem(words[n]) in relations
         return words[j] in BREAKS
 
     for k, word in enumerate(words):
