@@ -107,9 +107,31 @@ def _absolute_conflict(
     return None
 
 
-def _polarity_conflict(claim: Reading, evidence: Reading) -> Conflict | None:
+def _doubted_subjects(mine: Sequence[str], theirs: Sequence[str]) -> set[str]:
+    """Return the stems of the subject of a claim's "whether" clause ("whether topical NSAIDs
+    are better") when the passage doubts a "whether" clause too: the doubt is of what is said
+    about them, and the passage may name them only outside it ("... but it is unclear whether
+    they are better")."""
+    if "whether" not in theirs:
+        return set()
+    found: set[str] = set()
+    for k, word in enumerate(mine):
+        if word != "whether":
+            continue
+        for w in mine[k + 1 :]:
+            if w in _BE or w in BREAKS or w in _PHRASE_ENDS:
+                break
+            if is_word(w):
+                found.add(stem(w))
+    return found
+
+
+def _polarity_conflict(
+    claim: Reading, evidence: Reading, doubted: set[str] | None = None
+) -> Conflict | None:
     shared = sorted(claim.content & evidence.content)
     turned = [w for w in shared if not claim.values[w] & evidence.values[w]]
+    turned = [w for w in turned if w not in (doubted or set())]
     for word in turned:
         if (word in evidence.prefixed) != (word in claim.prefixed):
             # "invasive" against "non-invasive": the word itself is the other way round.
@@ -310,8 +332,16 @@ _CONDITIONS = frozenset(
 
 def _restriction_conflict(mine: Sequence[str], theirs: Sequence[str]) -> Conflict | None:
     """Return a conflict when the claim makes a condition the only one ("only when it is
-    prolonged", "only for athletes") and the passage restricts nothing itself."""
+    prolonged", "only for athletes") and the passage restricts nothing itself, or concedes one
+    the passage does not ("even when pain tells you to stop")."""
     lex = polarity_lexicon()
+    for k, word in enumerate(mine):
+        # "even when pain guides you to stop": a condition the passage does not concede.
+        if word in lex.concessives and word not in theirs and mine[k + 1 : k + 2] and (
+            mine[k + 1] in _CONDITIONS
+        ):
+            return Conflict("restriction", f"{word!r} {mine[k + 1]!r}: a condition the passage "
+                            "does not concede")  # fmt: skip
     if any(w in lex.restrictors or stem(w) in lex.restriction_words for w in theirs):
         return None
     for k, word in enumerate(mine):
@@ -553,7 +583,7 @@ def compare(claim: str, evidence: str, passage: str) -> Conflict | None:
     conflict = (
         _number_conflict(mine, theirs, claim_words)
         or _absolute_conflict(mine, theirs, set(evidence_words))
-        or _polarity_conflict(mine, theirs)
+        or _polarity_conflict(mine, theirs, _doubted_subjects(claim_words, evidence_words))
         or _denial_conflict(claim_words, evidence_words)
         or _antonym_conflict(mine, theirs)
         or _binding_conflict(mine, theirs)

@@ -59,6 +59,7 @@ class _PolarityFile(_Strict):
     gap_verbs: list[str] = Field(min_length=1)
     restrictors: list[str] = Field(min_length=1)
     restriction_words: list[str]
+    concessives: list[str] = Field(min_length=1)
     contrast_markers: list[str] = Field(min_length=1)
     earlier_markers: list[str] = Field(min_length=1)
     later_markers: list[str] = Field(min_length=1)
@@ -119,6 +120,8 @@ class PolarityLexicon:
     """Words that make a condition the only one ("only when", "solely in")."""
     restriction_words: frozenset[str]
     """Stems of evidence words that state a restriction themselves ("reserved for")."""
+    concessives: frozenset[str]
+    """Words that concede a condition ("even if"): the passage must concede it too."""
     contrast_markers: tuple[tuple[str, ...], ...]
     """"rather than", "instead of": what follows is rejected."""
     earlier_markers: tuple[tuple[str, ...], ...]
@@ -186,6 +189,7 @@ def load_polarity(folder: Path = LEXICON_DIR) -> PolarityLexicon:
         antonym_words=frozenset(t for a, b in pairs.pairs for w in a + b for t in _folded(w)),
         restrictors=frozenset(t for w in data.restrictors for t in _folded(w)),
         restriction_words=_stems(data.restriction_words),
+        concessives=frozenset(t for w in data.concessives for t in _folded(w)),
         contrast_markers=tuple(_folded(m) for m in data.contrast_markers),
         earlier_markers=tuple(_folded(m) for m in data.earlier_markers),
         later_markers=tuple(_folded(m) for m in data.later_markers),

@@ -289,6 +289,10 @@ ISOMETRIC = (
         ("Exercise-based progressive loading is the mainstay of treatment only for athletes",
          MAINSTAY, "restriction"),
         ("Sitting aggravates symptoms only when it is prolonged", SITTING, "restriction"),
+        ("Progressive loading is most recommended, even when pain guides you to stop",
+         "Most recommended: progressive, pain-guided loading", "restriction"),
+        # "superior to" is read as "better than": the passage doubts it.
+        ("Topical NSAIDs are superior to other analgesics", TOPICAL, "polarity"),
         # What comes first, swapped.
         ("Symptoms are often noticeable before tendon degeneration has occurred", DEGENERATED,
          "sequence"),
@@ -345,6 +349,10 @@ def test_contrasts_restrictions_orders_effects_and_durations_are_named(
          "Proximal hamstring tendinopathy usually develops through repeated microtrauma."),
         # "only" where the passage restricts too, and "not only".
         ("Surgery is only for chronic or severely impaired cases", SURGERY),
+        ("Recovery takes months even with correct management", REGENERATE),
+        # A doubted "whether" clause may name what the passage names outside its own.
+        ("Whether topical NSAIDs are superior to other analgesics is unclear", TOPICAL),
+        ("It is uncertain whether topical NSAIDs are better than other analgesics", TOPICAL),
         # The same order said the other way round.
         ("Tendon degeneration has often already occurred before symptoms become noticeable",
          DEGENERATED),
