@@ -392,15 +392,19 @@ def _contrast_conflict(
     mine: Sequence[str], theirs: Sequence[str], evidence: Reading
 ) -> Conflict | None:
     """Return a conflict when what the claim rejects ("X rather than Y", "instead of Y") is
-    what the passage asserts, and the passage rejects nothing of it itself."""
+    what the passage asserts and speaks well of, or an operator it states ("advised rather than
+    avoided" against "avoid"), and the passage rejects nothing of it itself."""
     claim_rejects = _rejected(mine)
     if not claim_rejects:
         return None
     passage_rejects = set().union(*_rejected(theirs))
     stated = {stem(w) for w in theirs if w in polarity_lexicon().negators}
+    # Only what the passage recommends or speaks well of is endorsed ("advised", "the mainstay"):
+    # "gradual rather than aggressive" may reject what the passage says hinders healing.
+    endorses = evidence.recommends or _valence(evidence.valence) > 0
     for rejected in claim_rejects:
         asserted = {w for w in rejected if 1 in evidence.values.get(w, frozenset())}
-        asserted |= rejected & stated
+        asserted = (asserted if endorses else set()) | (rejected & stated)
         asserted -= passage_rejects
         if asserted:
             shown = ", ".join(repr(w) for w in sorted(asserted))
@@ -461,6 +465,8 @@ def _sequence_conflict(mine: Sequence[str], theirs: Sequence[str]) -> Conflict |
     return None
 
 
+_GOVERN_STOPS = _PREPOSITIONS | {"from", "against", "to", "by", "into", "over", "under"}
+"""Prepositions an effect verb does not govern across, unless it stands just before one."""
 _GOVERN_REACH = 4
 """Tokens between an effect verb and the object it governs ("prevent further tendon damage")."""
 
@@ -481,11 +487,12 @@ def _denied_at(words: Sequence[str], k: int) -> bool:
     return False
 
 
-def _governed(words: Sequence[str]) -> dict[str, set[int]]:
-    """Return object stem -> the signs of the effect verbs that govern it (+1 brings about or
-    raises it, -1 prevents or lowers it; a plain denial before the verb turns its sign)."""
+def _governed(words: Sequence[str]) -> dict[str, set[tuple[int, frozenset[str]]]]:
+    """Return object stem -> (sign, subject stems) of each effect verb that governs it (+1
+    brings about or raises it, -1 prevents or lowers it; a denial before the verb turns its
+    sign; the subject is the content before the verb in its clause, empty for "it", "this")."""
     lex = polarity_lexicon()
-    found: dict[str, set[int]] = {}
+    found: dict[str, set[tuple[int, frozenset[str]]]] = {}
     for j, word in enumerate(words):
         if not is_word(word) or stem(word) in lex.effect_verbs:
             continue
@@ -495,23 +502,35 @@ def _governed(words: Sequence[str]) -> dict[str, set[int]]:
             if sign is not None:
                 if _denied_at(words, k):
                     sign = -sign
-                found.setdefault(stem(word), set()).add(sign)
+                start = k
+                while start > 0 and words[start - 1] not in BREAKS:
+                    start -= 1
+                subject = frozenset(stem(w) for w in words[start:k] if is_word(w))
+                found.setdefault(stem(word), set()).add((sign, subject))
                 break
             if words[k] in lex.negators:
                 break  # another operator governs it ("protect against damage")
+            if words[k] in _GOVERN_STOPS and not (
+                k > 0 and stem(words[k - 1]) in lex.effect_verbs
+            ):
+                break  # "protects the tendon from damage"; but "the prevention of damage"
             k -= 1
     return found
 
 
 def _effect_conflict(mine: Sequence[str], theirs: Sequence[str]) -> Conflict | None:
-    """Return a conflict when the claim keeps an object of the passage's effect verb but
-    governs it with a verb of the other kind ("rest causes damage" against "rest prevents
-    damage", "may cause degenerative changes" against "may reverse" them)."""
+    """Return a conflict when the claim keeps an object of the passage's effect verb, and its
+    subject where both name one, but governs it with a verb of the other kind ("rest causes
+    damage" against "rest prevents damage", "may cause degenerative changes" against "may
+    reverse" them). Another actor ("gradual loading promotes healing" against "excessive
+    loading can hinder healing") is left to the other checks."""
     claim, evidence = _governed(mine), _governed(theirs)
     for noun in sorted(set(claim) & set(evidence)):
-        if not claim[noun] & evidence[noun]:
-            return Conflict("effect", f"{noun!r} is brought about on one side and prevented "
-                            "or lowered on the other")  # fmt: skip
+        for sign, subject in sorted(claim[noun], key=lambda item: (item[0], sorted(item[1]))):
+            given = {g for g, s in evidence[noun] if not (subject and s) or subject & s}
+            if given and sign not in given:
+                return Conflict("effect", f"{noun!r} is brought about on one side and "
+                                "prevented or lowered on the other")  # fmt: skip
     return None
 
 

@@ -347,6 +347,8 @@ def test_contrasts_restrictions_orders_effects_and_durations_are_named(
          MAINSTAY),
         ("It typically develops through repeated microtrauma rather than as an acute strain",
          "Proximal hamstring tendinopathy usually develops through repeated microtrauma."),
+        # Rejecting what the passage names but does not speak well of.
+        ("Loading should be gradual rather than aggressive, which can hinder healing", LOADING),
         # "only" where the passage restricts too, and "not only".
         ("Surgery is only for chronic or severely impaired cases", SURGERY),
         ("Recovery takes months even with correct management", REGENERATE),
@@ -364,6 +366,8 @@ def test_contrasts_restrictions_orders_effects_and_durations_are_named(
          "damage and the promotion of healing and pain relief", REST),
         ("Eccentric strengthening may reverse the degenerative changes", ECCENTRIC),
         ("The intensity goes up gradually and does not provoke pain", ISOMETRIC),
+        # An effect verb across "from" governs something else; another actor is not checked.
+        ("Relative rest protects the tendon from further damage", REST),
         # "unsuccessful" is "failed"; a denial a prefixed passage word implies.
         ("Surgery is kept for chronic or severely impaired cases, usually after 6 to 12 months "
          "of unsuccessful conservative care", SURGERY),
