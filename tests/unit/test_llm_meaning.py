@@ -362,6 +362,7 @@ def test_contrasts_restrictions_orders_effects_and_durations_are_named(
         ("Guidelines advise relative rest and a reduction in activity for the prevention of "
          "further damage", REST),
         ("Avoidance of excessive stretching is recommended", STRETCH),
+        ("Steer clear of stretching too much", STRETCH),
         ("Guidelines recommend relative rest and reduced activity for the prevention of further "
          "damage and the promotion of healing and pain relief", REST),
         ("Eccentric strengthening may reverse the degenerative changes", ECCENTRIC),
