@@ -34,7 +34,8 @@ _DENIALS = frozenset({"no", "not", "never", "none", "nothing", "without", "not_"
 _ALL_OR_NOTHING = frozenset({"no", "none", "nothing", "never"})
 _PREPOSITIONS = frozenset({"in", "for", "at", "on", "of", "during", "after", "with", "among"})
 """End the thing compared ("over traditional PT in RCTs" compares with traditional PT)."""
-_ARTICLES = frozenset({"the", "a", "an"})
+_ARTICLES = frozenset({"the", "a", "an", "to"})
+"""Words between a coordinator and the relation verb it joins ("and to promote")."""
 _COORDINATORS = frozenset({"and", "or"})
 """Join the nouns of one side of a relation ("compression and irritability"), not clauses."""
 _BE = frozenset({"is", "are", "be", "been", "being", "was", "were", "get", "gets", "got"})
@@ -245,7 +246,7 @@ def _roles(words: list[str], verb: str) -> tuple[set[str], set[str]] | None:
 
     def ends(j: int) -> bool:
         # A coordinator before another relation verb joins two predicates, not two nouns.
-        if words[j] in _COORDINATORS:  # "and promote", "and the promotion of"
+        if words[j] in _COORDINATORS:  # "and promote", "and to promote", "and the promotion"
             n = j + 2 if words[j + 1 : j + 2] and words[j + 1] in _ARTICLES else j + 1
             return n < len(words) and stem(words[n]) in relations
         return words[j] in BREAKS

@@ -363,6 +363,8 @@ def test_contrasts_restrictions_orders_effects_and_durations_are_named(
          "further damage", REST),
         ("Avoidance of excessive stretching is recommended", STRETCH),
         ("Steer clear of stretching too much", STRETCH),
+        ("Relative rest and reduced activity are recommended to prevent further damage and to "
+         "promote healing and pain relief", REST),
         ("Guidelines recommend relative rest and reduced activity for the prevention of further "
          "damage and the promotion of healing and pain relief", REST),
         ("Eccentric strengthening may reverse the degenerative changes", ECCENTRIC),
