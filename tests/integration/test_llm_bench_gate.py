@@ -55,9 +55,9 @@ def test_benchmark_figures_hold() -> None:
     print("\n" + format_scores(scores))
     train, test = scores["train"], scores["test"]
     assert train.kept_as_llm / train.requests >= 0.98  # 156/156 measured
-    assert train.faithful_kept / train.faithful_sentences >= 0.98  # 421/422
+    assert train.faithful_kept / train.faithful_sentences >= 0.99  # 421/422
     assert test.kept_as_llm / test.requests >= 0.97  # 142/142
-    assert test.faithful_kept / test.faithful_sentences >= 0.92  # 343/366 = 93.7%
+    assert test.faithful_kept / test.faithful_sentences >= 0.93  # 345/366 = 94.3%
     for kind in EXACT_TYPES:
         assert train.reached[kind] == test.reached[kind] == 0, kind
     assert test.reached["word_preserving"] <= 1  # of 27 (0 measured)
