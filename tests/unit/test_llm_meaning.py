@@ -322,6 +322,7 @@ ISOMETRIC = (
          "Return to activity should be based on pain response and careful load increase.",
          "antonym"),
         ("Aggressive stretching can speed healing", LOADING, "effect"),
+        ("Relative rest and reduced activity lead to further damage", REST, "effect"),
         # Duration words and units.
         ("Cryotherapy provides lasting relief of tendinopathy pain", CRYO, "antonym"),
         ("Injections give sustained pain relief, with variable long-term benefit", INJECTIONS,
@@ -363,6 +364,7 @@ def test_contrasts_restrictions_orders_effects_and_durations_are_named(
          "further damage", REST),
         ("Avoidance of excessive stretching is recommended", STRETCH),
         ("Steer clear of stretching too much", STRETCH),
+        ("Stretching results in increased tendon compression", STRETCH),
         ("Relative rest and reduced activity are recommended to prevent further damage and to "
          "promote healing and pain relief", REST),
         ("Guidelines recommend relative rest and reduced activity for the prevention of further "
