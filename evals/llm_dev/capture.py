@@ -36,7 +36,9 @@ from evals.llm_dev.store import (
 )
 from evals.models import EvalCase, load_cases
 
-__all__ = ["SPLITS", "dev_cases", "sent_passages", "capture", "writing_order", "sheet", "main"]
+__all__ = [
+    "SPLITS", "dev_cases", "sent_passages", "capture", "updated", "writing_order", "sheet", "main",
+]  # fmt: skip
 
 SPLITS = ("train", "test")
 _PASSAGE = re.compile(r'<passage id="(\d+)"[^>]*>\n(.*?)\n</passage>', re.DOTALL)
@@ -99,6 +101,21 @@ def capture(cases: Sequence[tuple[str, EvalCase]]) -> Capture:
         server.stop()
 
 
+def updated(stored: Capture, ids: set[str]) -> Capture:
+    """Return `stored` with the cases `ids` captured again (in place, in their order)."""
+    fresh = capture([(split, case) for split, case in dev_cases() if case.id in ids])
+    by_id = {case.id: case for case in fresh.cases}
+    missing = ids - set(by_id)
+    if missing:
+        raise StoreError(f"no dev case {sorted(missing)[0]!r}")
+    cases = tuple(by_id.get(case.id, case) for case in stored.cases)
+    named = {h["chunk_id"] for case in cases for h in case.hits} | {
+        cid for case in cases for cid in case.passages
+    }
+    chunks = {**stored.chunks, **fresh.chunks}
+    return Capture(cases, {cid: chunks[cid] for cid in named})
+
+
 def writing_order(captured: Capture, split: str) -> list[CapturedCase]:
     """Return the split's cases that sent passages in rounds: each family's first, second, ...
 
@@ -135,12 +152,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=CAPTURE_PATH)
     parser.add_argument("--sheet", type=Path, help="write the reply sheet of --out instead")
     parser.add_argument("--split", choices=SPLITS, default="test")
+    parser.add_argument(
+        "--only", nargs="+", metavar="CASE_ID",
+        help="re-capture these cases only, replacing them in --out (e.g. the stale ones)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.sheet:
         args.sheet.write_text(sheet(load_capture(args.out), args.split), encoding="utf-8")
         sys.stdout.write(f"wrote {args.sheet}\n")
         return 0
-    captured = capture(dev_cases())
+    if args.only:
+        captured = updated(load_capture(args.out), set(args.only))
+    else:
+        captured = capture(dev_cases())
     save_capture(captured.cases, captured.chunks, args.out)
     for split in SPLITS:
         mine = [c for c in captured.cases if c.split == split]

@@ -58,7 +58,7 @@ def passages_hash(passages: Sequence[tuple[int, str]]) -> str:
 
 def chunk_to_dict(chunk: Chunk) -> dict[str, Any]:
     """Return a chunk as JSON-ready data (document-level lists left out)."""
-    meta = {k: v for k, v in chunk.metadata.items() if k not in _DOCUMENT_LISTS}
+    meta = {k: v for k, v in sorted(chunk.metadata.items()) if k not in _DOCUMENT_LISTS}
     return {
         "doc_id": chunk.doc_id, "text": chunk.text, "section": chunk.section,
         "start": chunk.start, "end": chunk.end, "kind": chunk.kind, "refs": list(chunk.refs),
