@@ -10,7 +10,8 @@ handed on) and returns a typed decision:
     compose.answer.AnswerComposer.choose   -> chosen sentences
     triage.coverage.CoverageCheck.relevant -> does a sentence answer it? (no: not_covered, or
                                               out_of_scope when the scope model leans off topic;
-                                              unknown words need a closer sentence)
+                                              leaning further, out_of_scope also when no sentence
+                                              is close; unknown words need a closer sentence)
     compose.answer.AnswerComposer.compose  -> Composed         (text, citations, mode)
 """
 
@@ -100,6 +101,7 @@ class Assistant:
             covered_topics=covered_topics_text(topics),
             examples=NearestExamples(default_rules(), covered, composer.vectors),
             vector_of=search.vector,
+            correct=search.corrector.correct,
         )  # fmt: skip
         self.retriever = PHTRetriever(search=search, k=settings.top_k)
         """The same search as a LangChain retriever, for LangChain users."""
@@ -170,9 +172,11 @@ class Assistant:
         chosen = self._composer.choose(retrieved, request.audience)
         relevant = self._coverage.relevant(chosen)
         composed: Composed | None = None
-        off_topic = None if relevant else self._scope.unanswered(scope)
+        evidence = chosen[0].evidence if chosen else 0.0
+        off_topic = self._scope.unanswered(scope, relevant=relevant, evidence=evidence)
         if off_topic is not None and coverage.uncovered is None:
-            # Nothing retrieved answers it and it leans towards another topic: out_of_scope.
+            # It leans towards another topic and nothing retrieved answers it (or is close to
+            # it): out_of_scope.
             answer = Answer(q, "out_of_scope", off_topic.reply or "", [], DISCLAIMER)
             return self._finish(answer, request, clock, safety)
         if coverage.uncovered is None and not self._coverage.answers_unknown(coverage, chosen):
@@ -182,10 +186,13 @@ class Assistant:
         if coverage.uncovered is not None:
             # The guidance never gives this; say so, then what it does say on the topic.
             if relevant:
+                lead, preamble = LEAD_INS["not_covered_context"], coverage.uncovered.message
+                chosen = self._composer.extractive.fit(
+                    chosen, f"{preamble} {lead}", request.audience
+                )
                 composed = yield from self._composer.compose(
-                    request, retrieved, chosen, lead_in=LEAD_INS["not_covered_context"],
-                    preamble=coverage.uncovered.message, stream=stream,
-                )  # fmt: skip
+                    request, retrieved, chosen, lead_in=lead, preamble=preamble, stream=stream
+                )
             answer = Answer(
                 q, "not_covered", composed.text if composed else coverage.uncovered.message,
                 composed.composition.citations if composed else [], DISCLAIMER,
@@ -194,6 +201,7 @@ class Assistant:
             answer = Answer(q, "not_covered", self._coverage.not_relevant_text(), [], DISCLAIMER)
         else:
             lead = self._composer.extractive.lead_in(q, chosen, request.audience)
+            chosen = self._composer.extractive.fit(chosen, lead, request.audience)
             composed = yield from self._composer.compose(
                 request, retrieved, chosen, lead_in=lead, references=True, stream=stream
             )

@@ -310,6 +310,20 @@ class ExtractiveComposer:
                     break
         return chosen
 
+    def fit(
+        self, chosen: Sequence[ScoredUnit], framing: str, audience: str
+    ) -> list[ScoredUnit]:
+        """Return `chosen` cut from the end so that a patient answer, with the words around the
+        sentences (`framing`: the lead-in, and a not_covered message before it), stays within
+        `patient_words`. `select` budgets the sentences alone; the first one is always kept."""
+        kept = list(chosen)
+        if audience == "clinician":
+            return kept
+        budget = self.patient_words - len(framing.split())
+        while len(kept) > 1 and sum(len(s.unit.text.split()) for s in kept) > budget:
+            kept.pop()
+        return kept
+
     def _restates(self, a: ScoredUnit, b: ScoredUnit) -> bool:
         """Return True when two units say the same thing (embedding or term overlap)."""
         if _repeats(a.unit.text, b.unit.text):

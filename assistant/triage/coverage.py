@@ -127,10 +127,14 @@ def default_rules() -> tuple[CoverageRule, ...]:
 
 
 def detect_uncovered(
-    question: str, rules: Sequence[CoverageRule] | None = None
+    question: str, rules: Sequence[CoverageRule] | None = None, *, also: Sequence[str] = ()
 ) -> UncoveredRequest | None:
-    """Return what the question asks that the guidance never states, or None if nothing."""
-    texts = [normalise_for_matching(question)]
+    """Return what the question asks that the guidance never states, or None if nothing.
+
+    `also`: other spellings of the question checked with it (the typo-corrected question:
+    "how offen can you have a steriod injection" trips the rule its corrected words trip).
+    """
+    texts = list(dict.fromkeys(normalise_for_matching(t) for t in (question, *also)))
     for rule in default_rules() if rules is None else rules:
         if rule.matcher.matches(texts):
             return rule.request()
@@ -269,6 +273,7 @@ class CoverageCheck:
         english: GeneralEnglish | None = None,
         examples: NearestExamples | None = None,
         vector_of: Callable[[str], Sequence[float]] | None = None,
+        correct: Callable[[str], str] | None = None,
     ) -> None:
         if (examples is None) != (vector_of is None):
             raise ValueError("the nearest examples need `vector_of`, and the other way round")
@@ -280,6 +285,8 @@ class CoverageCheck:
         self._english = english
         self._examples = examples
         self._vector_of = vector_of
+        self._correct = correct
+        """Typo correction only (no expansions): the rules also see the corrected question."""
 
     def warm(self) -> None:
         """Embed the reviewed examples now (the factory calls this when it warms the composer)."""
@@ -288,7 +295,8 @@ class CoverageCheck:
 
     def before(self, request: Request) -> CoverageDecision:
         """Return the decision before retrieval (a rule, or rare words the corpus never uses)."""
-        uncovered = detect_uncovered(request.question, self._rules)
+        also = (self._correct(request.question),) if self._correct else ()
+        uncovered = detect_uncovered(request.question, self._rules, also=also)
         if uncovered:
             return CoverageDecision(uncovered)
         if self._examples is not None and self._vector_of is not None:

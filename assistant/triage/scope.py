@@ -10,6 +10,8 @@ Order of the checks (reviewed words in rules/scope_terms.yaml, the model in scop
   5. in_scope      names the buttock / back-of-thigh region (`region`)
   6. out_of_scope  the learned classifier is confident the message is about something else
   7. in_scope      everything else: "what causes this?", "is it safe?", "how long for?"
+After retrieval (`unanswered`), an in-scope message the classifier leans off topic on is
+out_of_scope when nothing retrieved answers it or nothing retrieved is close to it.
 A question is data: "ignore previous instructions ..." is classified on what it asks.
 """
 
@@ -36,6 +38,8 @@ __all__ = [
     "RULES_PATH",
     "OUT_OF_SCOPE_PROBABILITY",
     "UNANSWERED_OUT_OF_SCOPE",
+    "LEANING_OUT_OF_SCOPE",
+    "FAR_EVIDENCE",
     "ScopeKind",
     "ScopeDecision",
     "ScopeTerms",
@@ -49,15 +53,27 @@ ScopeKind = Literal["in_scope", "greeting", "thanks", "out_of_scope", "non_engli
 
 _WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 RULES_PATH = Path(__file__).parent / "rules" / "scope_terms.yaml"
-OUT_OF_SCOPE_PROBABILITY = 0.8
-"""The classifier must be at least this sure before a message is out of scope (in scope by
-default). Chosen on the dev train split: 0.7 refused 5 in-scope questions, 0.8 none."""
-UNANSWERED_OUT_OF_SCOPE = 0.6
+OUT_OF_SCOPE_PROBABILITY = 0.85
+"""The classifier must be at least this sure before a message is out of scope before retrieval
+(in scope by default). Chosen on the dev train split with the advice-shaped training texts in
+(data/scope-advice/): 0.8 refused 2 in-scope messages ("how much does it cost in pounds?" as a
+follow-up, 0.86; "putting my socks on ... any reason?", 0.84 before the vague everyday PHT
+texts were written), 0.85 none before retrieval; 0.9 lets 10 more off-topic ones through to
+retrieval, where most are caught by the two rules below anyway."""
+UNANSWERED_OUT_OF_SCOPE = 0.5
 """When retrieval finds nothing that answers a message, it is out of scope (not not_covered) if
 the classifier leans this far towards another topic: the one written rule, "clearly about
 something else" is out_of_scope, a PHT question the guidance does not answer is not_covered.
-On the dev train split the in-scope messages retrieval left unanswered scored up to 0.51, the
-off-topic ones 0.65 and 0.79."""
+Chosen on the dev train split (0.5 and 0.6 tried; 0.5 catches one more off-topic message and
+refuses no in-scope one)."""
+LEANING_OUT_OF_SCOPE = 0.7
+FAR_EVIDENCE = 0.4
+"""A message the classifier puts at `LEANING_OUT_OF_SCOPE` or more whose best retrieved sentence
+is less similar than `FAR_EVIDENCE` (its embedding, or its passage's nearest reviewed question)
+is out of scope too, even when a word overlap made that sentence count as relevant ("should I
+paint the hallway myself?" retrieves a sentence about doing the exercises oneself). On the dev
+train split this caught 11 more advice-shaped off-topic messages and refused one in-scope
+message (0.71, evidence 0.34); 0.6 and 0.45 were tried and refused more."""
 _FUZZY_CUTOFF = 0.85
 """difflib ratio from which a word counts as a misspelling of a `fuzzy` topic word."""
 _NON_LATIN_SHARE = 0.3
@@ -274,13 +290,25 @@ class ScopeClassifier:
         reply = terms.replies["out_of_scope"] if kind == "out_of_scope" else None
         return ScopeDecision(kind, reply, reason, p_out)
 
-    def unanswered(self, decision: ScopeDecision) -> ScopeDecision | None:
-        """Return the out_of_scope decision for an in-scope message that retrieval could not
-        answer when the classifier leans towards another topic (`UNANSWERED_OUT_OF_SCOPE`)."""
-        if decision.p_out is None or decision.p_out < UNANSWERED_OUT_OF_SCOPE:
+    def unanswered(
+        self, decision: ScopeDecision, *, relevant: bool = False, evidence: float = 0.0
+    ) -> ScopeDecision | None:
+        """Return the out_of_scope decision for an in-scope message after retrieval, or None.
+
+        Out of scope when the classifier leans towards another topic and retrieval could not
+        answer it (`relevant` False, `UNANSWERED_OUT_OF_SCOPE`), or leans further and the best
+        sentence retrieval found is far from it (`evidence`: `LEANING_OUT_OF_SCOPE`,
+        `FAR_EVIDENCE`)."""
+        p_out = decision.p_out
+        if p_out is None:
             return None
-        reason = "nothing retrieved answers it and the classifier leans off topic "
-        reason += f"(p={decision.p_out:.2f})"
+        if not relevant and p_out >= UNANSWERED_OUT_OF_SCOPE:
+            reason = "nothing retrieved answers it and the classifier leans off topic"
+        elif p_out >= LEANING_OUT_OF_SCOPE and evidence < FAR_EVIDENCE:
+            reason = "the classifier leans off topic and nothing retrieved is close to it"
+        else:
+            return None
+        reason += f" (p={p_out:.2f})"
         return ScopeDecision("out_of_scope", self.terms.replies["out_of_scope"], reason)
 
 

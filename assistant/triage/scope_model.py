@@ -1,9 +1,14 @@
 """The learned part of the scope check: logistic regression on the packaged sentence embeddings.
 
 Trained deterministically (lbfgs, fixed data order) from the labelled messages in
-`triage/data/scope/*.yaml` (`label: in_scope | out_of_scope`, `texts: [...]`). Training embeds a
-few hundred short texts, so the fitted weights are cached in the data folder under a hash of the
-training texts and the embedding model: a changed file or model retrains, nothing else does.
+`triage/data/scope/*.yaml` and `triage/data/scope-advice/*.yaml` (`label: in_scope |
+out_of_scope`, `texts: [...]`). `scope/` holds everyday messages, which the triage classifier
+also reads as its non-red-flag examples (triage/dataset.py); `scope-advice/` holds advice-shaped
+messages ("should I buy a new car or lease one?", and PHT questions in the same shapes) that
+teach the scope model topic rather than question shape, and only the scope model reads them.
+Training embeds a few hundred short texts, so the fitted weights are cached in the data folder
+under a hash of the training texts and the embedding model: a changed file or model retrains,
+nothing else does.
 """
 
 from __future__ import annotations
@@ -21,11 +26,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.rulefile import read_rules_file
 
-__all__ = ["DATA_DIR", "ScopeData", "ScopeModel", "load_scope_data", "train_scope_model"]
+__all__ = [
+    "DATA_DIR",
+    "ADVICE_DIR",
+    "ScopeData",
+    "ScopeModel",
+    "load_scope_data",
+    "scope_training_data",
+    "train_scope_model",
+]
 
 log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).parent / "data" / "scope"
+ADVICE_DIR = Path(__file__).parent / "data" / "scope-advice"
 REGULARISATION = 4.0
 """Inverse L2 strength (scikit-learn's C): chosen on the dev train split (1, 4 and 16 tried)."""
 
@@ -64,6 +78,18 @@ def load_scope_data(folder: Path | None = None) -> ScopeData:
     return ScopeData(tuple(texts), tuple(labels))
 
 
+def scope_training_data(folders: Sequence[Path] | None = None) -> ScopeData:
+    """Return what the scope model trains on: the messages of each folder, in folder order
+    (`DATA_DIR` then `ADVICE_DIR` by default; a missing folder adds nothing)."""
+    texts: list[str] = []
+    labels: list[int] = []
+    for folder in (DATA_DIR, ADVICE_DIR) if folders is None else folders:
+        data = load_scope_data(folder)
+        texts.extend(data.texts)
+        labels.extend(data.labels)
+    return ScopeData(tuple(texts), tuple(labels))
+
+
 @dataclass(frozen=True)
 class ScopeModel:
     """A fitted linear model: P(out of scope) = sigmoid(w . x + b) for a normalised embedding."""
@@ -97,7 +123,7 @@ def train_scope_model(
     data: ScopeData | None = None,
 ) -> ScopeModel:
     """Return the scope model for `data` (the packaged files), from the cache when it is fresh."""
-    data = load_scope_data() if data is None else data
+    data = scope_training_data() if data is None else data
     cache = cache_dir / f"scope-model-{data.digest(model_id)}.json" if cache_dir else None
     if cache is not None and cache.is_file():
         try:

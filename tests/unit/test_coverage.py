@@ -204,3 +204,35 @@ def test_nearest_examples_are_embedded_once_and_can_be_warmed_at_build() -> None
     examples.nearest([1.0, 1.0])
     examples.warm()
     assert len(calls) == 2
+
+
+def test_rules_also_see_the_typo_corrected_question() -> None:
+    misspelt = "how oftne do you need shokwave"
+    assert detect_uncovered(misspelt) is None
+    corrected = "how often do you need shockwave"
+    found = detect_uncovered(misspelt, also=[corrected])
+    assert found is not None and found.id == "treatment-parameters"
+    # A corrected spelling that trips nothing leaves the question covered.
+    assert detect_uncovered("why does siting hurt", also=["why does sitting hurt"]) is None
+
+
+def test_coverage_check_passes_the_corrected_question_to_the_rules() -> None:
+    from assistant.settings import Settings
+    from assistant.triage.coverage import CoverageCheck
+    from assistant.types import Request
+
+    fixes = {"oftne": "often", "shokwave": "shockwave"}
+
+    def correct(text: str) -> str:
+        return " ".join(fixes.get(word, word) for word in text.split())
+
+    class NoVocabulary:
+        def unknown_words(self, text: str) -> list[str]:
+            return []
+
+    request = Request(question="how oftne do you need shokwave", history=())
+    plain = CoverageCheck(NoVocabulary(), str, Settings())  # type: ignore[arg-type]
+    assert plain.before(request).uncovered is None
+    fixed = CoverageCheck(NoVocabulary(), str, Settings(), correct=correct)  # type: ignore[arg-type]
+    found = fixed.before(request).uncovered
+    assert found is not None and found.id == "treatment-parameters"

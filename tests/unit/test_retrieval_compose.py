@@ -269,3 +269,23 @@ def test_a_question_that_weighs_options_hears_about_each(assistant: Assistant) -
     composer = assistant._composer.extractive
     both = [s.unit.text for s in composer.select(scored, "patient", each_option=True)]
     assert any("Shockwave" in t for t in both) and any("Surgery" in t for t in both)
+
+
+def test_fit_keeps_a_patient_answer_within_its_words_with_the_lead_in(
+    assistant: Assistant,
+) -> None:
+    question = "Tell me about the tendon"
+    hits = assistant._search.search(question, 6)
+    vector = assistant._search.vector(assistant._search.prepare(question))
+    composer = assistant._composer.extractive
+    chosen = composer.select(composer.score(question, vector, hits), "patient")
+    assert len(chosen) >= 2
+    words = sum(len(s.unit.text.split()) for s in chosen)
+    composer.patient_words = words + 3
+    assert composer.fit(chosen, "On the tendon:", "patient") == chosen
+    shorter = composer.fit(chosen, "The guidance says, on the tendon:", "patient")
+    assert shorter == chosen[: len(shorter)] and len(shorter) < len(chosen)
+    # The first sentence stays whatever the budget; clinicians are not cut.
+    composer.patient_words = 1
+    assert composer.fit(chosen, "On the tendon:", "patient") == chosen[:1]
+    assert composer.fit(chosen, "On the tendon:", "clinician") == chosen

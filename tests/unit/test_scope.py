@@ -285,3 +285,31 @@ def test_an_unanswered_message_that_leans_off_topic_is_out_of_scope() -> None:
     assert out is not None and out.kind == "out_of_scope" and out.reply
     assert classifier.unanswered(ScopeDecision("in_scope", p_out=0.1)) is None
     assert classifier.unanswered(ScopeDecision("in_scope")) is None
+    # Answered by a relevant sentence: in scope, unless it leans further and that sentence is far.
+    assert classifier.unanswered(leaning, relevant=True, evidence=0.0) is None
+
+
+def test_a_leaning_message_whose_retrieved_sentences_are_far_is_out_of_scope() -> None:
+    from assistant.triage.scope import FAR_EVIDENCE, LEANING_OUT_OF_SCOPE, ScopeDecision
+
+    classifier = classify_scope.__globals__["default_classifier"]()
+    leaning = ScopeDecision("in_scope", p_out=LEANING_OUT_OF_SCOPE + 0.05)
+    far = classifier.unanswered(leaning, relevant=True, evidence=FAR_EVIDENCE - 0.1)
+    assert far is not None and far.kind == "out_of_scope" and "close" in far.reason
+    assert classifier.unanswered(leaning, relevant=True, evidence=FAR_EVIDENCE + 0.1) is None
+    unsure = ScopeDecision("in_scope", p_out=LEANING_OUT_OF_SCOPE - 0.05)
+    assert classifier.unanswered(unsure, relevant=True, evidence=0.0) is None
+
+
+def test_training_data_is_the_everyday_set_then_the_advice_set(tmp_path: Path) -> None:
+    from assistant.triage.scope_model import ADVICE_DIR, DATA_DIR, scope_training_data
+
+    everyday, advice = load_scope_data(DATA_DIR), load_scope_data(ADVICE_DIR)
+    both = scope_training_data()
+    assert both.texts == everyday.texts + advice.texts
+    assert both.labels == everyday.labels + advice.labels
+    # The advice set teaches topic, not shape: both labels, no text shared with the other set.
+    assert {0, 1} == set(advice.labels)
+    assert not set(advice.texts) & set(everyday.texts)
+    # A folder that is not there adds nothing.
+    assert scope_training_data([DATA_DIR, tmp_path / "missing"]) == everyday
