@@ -45,22 +45,12 @@ _MIN_SHARED = 2
 
 
 _COMPARE = re.compile(r"\bor\b|\bvs\b\.?|\bversus\b|\bcompar\w*", re.IGNORECASE)
-_ASKS = r"(?:what|how|why|when|where|which|who|is|are|does|do|did|can|could|should|will|would)"
-_SECOND_QUESTION = re.compile(
-    rf"^\s*{_ASKS}\s+\w[\w']*[^?.!]*?(?:\band\b|[,;?])\s*(?:(?:also|then|so)\s+)?"
-    rf"{_ASKS}\b[^?.!]*?\w",
-    re.IGNORECASE,
-)
-"""Two questions in one message, the first asked from its first word: "what are the symptoms
-and what can it be mistaken for?", "when do they operate, and do people get back to sport
-after?" (not "I sit all day and it hurts, what can I do?": one question after a statement)."""
 
 
 def is_choice(question: str) -> bool:
     """Return True for a question that weighs options ("shockwave or an injection?", "compare
-    rest and loading") or asks two things at once ("what are the symptoms and what can it be
-    mistaken for?"): its answer should say something about each option or part it names."""
-    return bool(_COMPARE.search(question) or _SECOND_QUESTION.search(question))
+    rest and loading"): its answer should say something about each option it names."""
+    return bool(_COMPARE.search(question))
 
 
 def is_yes_no(question: str) -> bool:

@@ -76,6 +76,8 @@ DENIED_PENALTY = 0.3
 """A sentence about what the question sets aside ("without an op": surgery) scores this much
 less, and is said only when nothing else is left."""
 
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+"""A word as a reader counts it: "6–12" is two, "return-to-sport" one, a marker "[1]" none."""
 _ANAPHORA = re.compile(r"^(This|These|That|Those|It|They|Such|Its|Their)\b")
 _LOW_INFORMATION = re.compile(r"^(In conclusion|For more information|If you are struggling)\b")
 
@@ -287,7 +289,7 @@ class ExtractiveComposer:
                     group.insert(0, before)
             if any(self._restates(g, c) for g in group for c in chosen):
                 return False
-            extra = sum(len(g.unit.text.split()) for g in group)
+            extra = sum(_word_count(g.unit.text) for g in group)
             if audience != "clinician" and chosen and words + extra > self.patient_words:
                 return False
             chosen.extend(group)
@@ -319,8 +321,8 @@ class ExtractiveComposer:
         kept = list(chosen)
         if audience == "clinician":
             return kept
-        budget = self.patient_words - len(framing.split())
-        while len(kept) > 1 and sum(len(s.unit.text.split()) for s in kept) > budget:
+        budget = self.patient_words - _word_count(framing)
+        while len(kept) > 1 and sum(_word_count(s.unit.text) for s in kept) > budget:
             kept.pop()
         return kept
 
@@ -377,6 +379,10 @@ class ExtractiveComposer:
             body = " ".join(sentences)
         text = f"{lead_in}\n\n{body}" if lead_in else body
         return Composition(text=text, citations=citations)
+
+
+def _word_count(text: str) -> int:
+    return len(_WORD.findall(text))
 
 
 def _as_sentence(text: str) -> str:

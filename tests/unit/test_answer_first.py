@@ -69,19 +69,3 @@ def test_lead_ins_say_something_and_end_with_a_colon() -> None:
     assert lead_in([], None, yes_no=False, audience="clinician") == ""
     assert lead_in(["PRP"], None, yes_no=False, audience="clinician").endswith("sources say:")
 
-
-@pytest.mark.parametrize(
-    ("question", "two"),
-    [
-        ("What are the symptoms and what can it be mistaken for?", True),
-        ("when do they operate, and do people get back to sport after?", True),
-        ("Does ice help? How long for?", True),
-        ("I sit all day and it hurts, what can I do?", False),
-        ("Is it normal that sitting makes it worse?", False),
-        ("What can I do at work?", False),
-    ],
-)
-def test_a_message_asking_two_things_hears_about_each(question: str, two: bool) -> None:
-    from assistant.compose.answer_first import is_choice
-
-    assert is_choice(question) is two
