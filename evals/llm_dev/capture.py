@@ -102,13 +102,16 @@ def capture(cases: Sequence[tuple[str, EvalCase]]) -> Capture:
 
 
 def updated(stored: Capture, ids: set[str]) -> Capture:
-    """Return `stored` with the cases `ids` captured again (in place, in their order)."""
+    """Return `stored` with the cases `ids` captured again (in place; new ones at the end)."""
     fresh = capture([(split, case) for split, case in dev_cases() if case.id in ids])
     by_id = {case.id: case for case in fresh.cases}
     missing = ids - set(by_id)
     if missing:
         raise StoreError(f"no dev case {sorted(missing)[0]!r}")
-    cases = tuple(by_id.get(case.id, case) for case in stored.cases)
+    known = {case.id for case in stored.cases}
+    cases = tuple(by_id.get(case.id, case) for case in stored.cases) + tuple(
+        case for case in fresh.cases if case.id not in known
+    )
     named = {h["chunk_id"] for case in cases for h in case.hits} | {
         cid for case in cases for cid in case.passages
     }
