@@ -21,9 +21,9 @@ __all__ = ["run_comparison", "run_llm_dev"]
 
 def run_comparison(
     settings: Settings | None = None, *, capture: Path = CAPTURE_PATH,
-    replies: Path = REPLIES_PATH,
+    replies: Path = REPLIES_PATH, splits: tuple[str, ...] = SPLITS,
 ) -> dict[str, Comparison]:  # fmt: skip
-    """Replay every split that has replies through both composers; return them by split."""
+    """Replay each of `splits` that has replies through both composers; return them by split."""
     from assistant.factory import build_static_assistant
     from assistant.settings import Settings
     from evals.cli import corpus_texts
@@ -41,7 +41,7 @@ def run_comparison(
         context = MetricContext(corpus_texts=corpus_texts(assistant), k=base.top_k)
         split_of = {c.id: c.split for c in captured.cases}
         out = {}
-        for split in SPLITS:
+        for split in splits:
             if not any(split_of.get(case_id) == split for case_id in written):
                 continue
             cases = [case for s, case in dev_cases([split])]

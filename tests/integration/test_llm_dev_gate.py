@@ -16,11 +16,11 @@ from assistant.settings import Settings
 from evals.llm_dev.replay import comparison_figures, format_comparison
 from evals.llm_dev.run import run_comparison
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 
 
 def test_llm_mode_scores_at_least_as_well_as_extractive(indexed_settings: Settings) -> None:
-    comparisons = run_comparison(indexed_settings)
+    comparisons = run_comparison(indexed_settings, splits=("test",))
     test = comparisons["test"]
     print("\n" + format_comparison(test))
     scored = len(test.llm)
