@@ -118,7 +118,8 @@ def serve(command: Sequence[str], env: dict[str, str], log_path: Path) -> Iterat
     reader.start()
     url_printed_at = None
     try:
-        deadline = time.monotonic() + 480  # a first start may train the triage classifier
+        # A first start may train the triage classifier: about 5 minutes on two busy cores.
+        deadline = time.monotonic() + 1200
         while url_printed_at is None:
             if process.poll() is not None and lines.empty():
                 pytest.fail(f"the app exited early:\n{log_path.read_text()}")
