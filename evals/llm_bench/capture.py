@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,14 +19,13 @@ from typing import Any
 import yaml
 
 HERE = Path(__file__).parent
-_PASSAGE = re.compile(r'<passage id="(\d+)"[^>]*>\n(.*?)\n</passage>', re.DOTALL)
 
 
 def capture(questions: Path) -> list[dict[str, Any]]:
     """Return one record per question x audience: its status and the passages sent."""
     from assistant.factory import build_assistant
     from assistant.settings import Settings
-    from evals.llm_bench.server import ScriptedServer
+    from evals.llm_bench.server import ScriptedServer, sent_passages
 
     families = yaml.safe_load(questions.read_text(encoding="utf-8"))
     server = ScriptedServer().start()
@@ -48,12 +46,10 @@ def capture(questions: Path) -> list[dict[str, Any]]:
                         "audience": audience, "status": answer.status, "passages": [],
                     }  # fmt: skip
                     if server.requests:
-                        messages = server.requests[-1]["body"]["messages"]
-                        user = [m for m in messages if m["role"] == "user"][-1]["content"]
-                        for number, text in _PASSAGE.findall(user):
+                        for number, text in sent_passages(server.requests[-1]["body"]):
                             chunk = chunks[text]
                             record["passages"].append({
-                                "number": int(number), "chunk_id": chunk.chunk_id,
+                                "number": number, "chunk_id": chunk.chunk_id,
                                 "doc_id": chunk.doc_id,
                                 "title": str(chunk.metadata.get("title", "")),
                                 "section": chunk.section, "kind": chunk.kind, "text": text,

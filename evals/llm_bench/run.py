@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 from evals.llm_bench.data import BENCH_PATH, load_bench
 from evals.llm_bench.replay import format_scores, replay, serve_replies
 from evals.llm_bench.server import ScriptedServer
+from evals.report import write_json
 
 __all__ = ["run_llm_bench"]
 
@@ -39,8 +39,6 @@ def run_llm_bench(
         server.stop()
     sys.stdout.write(format_scores(scores) + "\n")
     if out is not None:
-        data = {split: score.as_dict() for split, score in scores.items()}
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+        write_json({split: score.as_dict() for split, score in scores.items()}, out)
         sys.stdout.write(f"wrote {out}\n")
     return 0

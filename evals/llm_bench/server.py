@@ -18,10 +18,20 @@ from typing import Any
 
 from assistant.settings import Settings
 
-__all__ = ["Reply", "Script", "ScriptedServer", "TEST_KEY"]
+__all__ = ["Reply", "Script", "ScriptedServer", "TEST_KEY", "sent_passages"]
 
 TEST_KEY = "sk-test-SECRET-0123456789"
 """The API key the scripted settings carry (tests check that it never leaks)."""
+
+_PASSAGE = re.compile(r'<passage id="(\d+)"[^>]*>\n(.*?)\n</passage>', re.DOTALL)
+
+
+def sent_passages(body: dict[str, Any]) -> list[tuple[int, str]]:
+    """Return the numbered passages of a chat request's last user message, verbatim."""
+    users = [m for m in body.get("messages", []) if m.get("role") == "user"]
+    if not users:
+        return []
+    return [(int(n), text) for n, text in _PASSAGE.findall(str(users[-1]["content"]))]
 
 
 @dataclass

@@ -16,11 +16,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from evals.dev.build import DEV_DIR
 from evals.llm_dev.search import FixedSearch
@@ -37,11 +35,10 @@ from evals.llm_dev.store import (
 from evals.models import EvalCase, load_cases
 
 __all__ = [
-    "SPLITS", "dev_cases", "sent_passages", "capture", "updated", "writing_order", "sheet", "main",
+    "SPLITS", "dev_cases", "capture", "updated", "writing_order", "sheet", "main",
 ]  # fmt: skip
 
 SPLITS = ("train", "test")
-_PASSAGE = re.compile(r'<passage id="(\d+)"[^>]*>\n(.*?)\n</passage>', re.DOTALL)
 
 
 def dev_cases(splits: Sequence[str] = SPLITS) -> list[tuple[str, EvalCase]]:
@@ -49,19 +46,11 @@ def dev_cases(splits: Sequence[str] = SPLITS) -> list[tuple[str, EvalCase]]:
     return [(split, case) for split in splits for case in load_cases([DEV_DIR / split])]
 
 
-def sent_passages(body: dict[str, Any]) -> list[tuple[int, str]]:
-    """Return the numbered passages of a chat request's last user message, verbatim."""
-    users = [m for m in body.get("messages", []) if m.get("role") == "user"]
-    if not users:
-        return []
-    return [(int(n), text) for n, text in _PASSAGE.findall(str(users[-1]["content"]))]
-
-
 def capture(cases: Sequence[tuple[str, EvalCase]]) -> Capture:
     """Return what the product did with each case in LLM mode (passages mapped to chunks)."""
     from assistant.factory import build_static_assistant
     from assistant.settings import Settings
-    from evals.llm_bench.server import ScriptedServer
+    from evals.llm_bench.server import ScriptedServer, sent_passages
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     server = ScriptedServer().start()  # a silent server: every request falls back, recorded

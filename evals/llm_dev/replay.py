@@ -109,7 +109,7 @@ class ProductComposers:
 
     def llm(self, case: EvalCase, hits: list[Hit], reply: str) -> LLMAnswer:
         """Return the LLM-mode answer to the case from `hits`, the model replying `reply`."""
-        from evals.llm_dev.capture import sent_passages
+        from evals.llm_bench.server import sent_passages
 
         self._search.reset(hits)
         self._answer.llm = self._llm  # type: ignore[assignment]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from evals.llm_dev.capture import SPLITS, dev_cases
 from evals.llm_dev.replay import Comparison, ProductComposers, compare, format_comparison
 from evals.llm_dev.store import CAPTURE_PATH, REPLIES_PATH, load_capture, load_replies
 from evals.metrics import MetricContext
+from evals.report import write_json
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -57,8 +57,6 @@ def run_llm_dev(out: Path | None = None) -> int:
     for comparison in comparisons.values():
         sys.stdout.write(format_comparison(comparison) + "\n")
     if out is not None:
-        data = {split: c.as_dict() for split, c in comparisons.items()}
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+        write_json({split: c.as_dict() for split, c in comparisons.items()}, out)
         sys.stdout.write(f"wrote {out}\n")
     return 0

@@ -11,7 +11,8 @@ from assistant.compose.prompt import build_messages
 from assistant.compose.verify import Passage
 from assistant.disclaimer import DISCLAIMER
 from assistant.types import Answer, Chunk, Hit
-from evals.llm_dev.capture import sent_passages, writing_order
+from evals.llm_bench.server import sent_passages
+from evals.llm_dev.capture import writing_order
 from evals.llm_dev.replay import LLMAnswer, compare, comparison_figures, format_comparison
 from evals.llm_dev.search import FixedSearch
 from evals.llm_dev.store import (

@@ -19,17 +19,13 @@ from typing import Any
 import pytest
 
 from assistant.errors import ServerUnavailable
-from evals.llm_bench.server import TEST_KEY, Reply, Script, ScriptedServer
+from evals.llm_bench.server import TEST_KEY, Reply, Script, ScriptedServer, sent_passages
 
 SECRET = TEST_KEY
 
-_PASSAGE = re.compile(r'<passage id="(\d+)"[^>]*>\n(.*?)\n</passage>', re.DOTALL)
-
-
 def passages_of(request: dict[str, Any]) -> dict[int, str]:
     """Return the numbered passages in a chat request's last user message."""
-    user = [m for m in request["messages"] if m["role"] == "user"][-1]["content"]
-    return {int(n): text for n, text in _PASSAGE.findall(user)}
+    return dict(sent_passages(request))
 
 
 def first_sentence(text: str) -> str:
