@@ -31,6 +31,7 @@ __all__ = [
     "load_families",
     "build_items",
     "dataset_hash",
+    "TRAINED_FROM",
     "data_dir",
     "perturb",
     "neutral_sentences",
@@ -354,11 +355,21 @@ def build_items(root: Path | None = None) -> list[Item]:
     return items
 
 
+TRAINED_FROM = (
+    "redflags/*.yaml", "lookalikes/*.yaml", "scope/*.yaml", "fillers.yaml", "negation_cues.yaml",
+)  # fmt: skip
+"""The files the triage classifier is trained from (patterns under the data folder): the
+families, the everyday messages, the fillers of long messages and the negation cues its word
+features mark. `scope-advice/` (read by the scope model only, which keys its own cache by its
+training texts) and `categories.yaml` (the replies' reasons) are not among them."""
+
+
 def dataset_hash(root: Path | None = None) -> str:
-    """Return a hash of every file the dataset is built from (the cache key of trained models)."""
+    """Return a hash of the files the classifier trains from (the cache key of trained models)."""
     root = root or data_dir()
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.yaml")):
+    paths = {path for pattern in TRAINED_FROM for path in root.glob(pattern)}
+    for path in sorted(paths):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -134,6 +134,21 @@ def test_the_hash_changes_with_the_data(tmp_path: Path) -> None:
     assert dataset_hash(root) != before
 
 
+
+def test_the_hash_covers_exactly_what_the_classifier_trains_from(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    shutil.copytree(data_dir() / "scope", root / "scope")
+    before = dataset_hash(root)
+    for name in ("scope-advice", "categories.yaml"):
+        path = root / name
+        target = next(iter(sorted(path.glob("*.yaml")))) if path.is_dir() else path
+        target.write_text(target.read_text() + "\n# not read by the classifier\n")
+    assert dataset_hash(root) == before
+    for path in (root / "negation_cues.yaml", next(iter(sorted((root / "scope").glob("*.yaml"))))):
+        path.write_text(path.read_text() + "\n# read by the classifier\n")
+        assert dataset_hash(root) != before
+        before = dataset_hash(root)
+
 def test_everyday_messages_are_the_scope_texts_in_blocks_that_never_mix_labels() -> None:
     from assistant.triage.dataset import EVERYDAY_BLOCK, everyday_messages
     from assistant.triage.scope_model import load_scope_data
