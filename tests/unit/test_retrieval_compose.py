@@ -7,7 +7,6 @@ import math
 import pytest
 
 from assistant.compose.extractive import LEAD_INS, ExtractiveComposer
-from assistant.compose.ranker import FEATURES, Ranker
 from assistant.disclaimer import DISCLAIMER
 from assistant.errors import InvalidQuestion
 from assistant.language.tokens import terms as search_terms
@@ -27,15 +26,6 @@ TEXTS = [
     ("Medicine", "NSAIDs give short-term pain relief but do not change long-term outcomes."),
     ("Recovery", "Recovery takes several months of progressive loading."),
 ]
-
-
-RANKER = Ranker(
-    dict.fromkeys(FEATURES, 0.0)
-    | {"cosine": 4.0, "overlap": 2.0, "question": 2.0, "hit_prior": 0.5, "denied": -2.0},
-    intercept=-2.0,
-)
-"""A ranker for this six-sentence world (the stored one is learnt on the real corpus's
-sentences): closeness to the question and its words, the passage's rank, denied topics."""
 
 
 def _chunks() -> list[Chunk]:
@@ -65,9 +55,7 @@ def assistant() -> Assistant:
     embeddings = KeywordEmbeddings()
     chunks = _chunks()
     search = HybridSearch(chunks, _dense(embeddings, chunks), embeddings.embed_query)
-    composer = ExtractiveComposer(
-        embeddings.embed_documents, search.vocabulary, min_cosine=0.1, ranker=RANKER
-    )
+    composer = ExtractiveComposer(embeddings.embed_documents, search.vocabulary, min_cosine=0.1)
     return Assistant(search, composer, Settings(top_k=3), corpus_version="v1")
 
 
@@ -260,7 +248,7 @@ def test_answer_length_comes_from_settings(assistant: Assistant) -> None:
     settings = Settings(top_k=3, answer_sentences=1)
     composer = ExtractiveComposer(
         embeddings.embed_documents, search.vocabulary, min_cosine=0.1,
-        patient_sentences=settings.answer_sentences, ranker=RANKER,
+        patient_sentences=settings.answer_sentences,
     )  # fmt: skip
     short = Assistant(search, composer, settings, corpus_version="v1")
     question = "Tell me about the tendon"
