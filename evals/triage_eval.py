@@ -231,7 +231,7 @@ def run_triage_eval(embed: Embed, cache: Path | None = None, folds: int = FOLDS)
         none = model.labels.index("none")
         for i in test:
             rows = vectors[starts[i] : starts[i + 1]]
-            probs = model.probabilities(pieces[i], rows)
+            probs = model.window_probabilities(pieces[i], rows)
             j = int(np.argmax(1.0 - probs[:, none]))
             best[i] = 1.0 - probs[j, none]
             row = probs[j].copy()

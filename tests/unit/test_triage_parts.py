@@ -229,3 +229,41 @@ def test_category_thresholds_lower_only_where_a_category_falls_short() -> None:
     found = category_thresholds(scores, predicted, red, 0.9)
     assert set(found) == {"a", "b"}
     assert found["a"] == pytest.approx(0.9) and found["b"] == pytest.approx(0.4)
+
+
+class _AlarmedVectors:
+    """A vector regression that reads nothing: every text is most likely cauda equina."""
+
+    def __init__(self, labels: Sequence[str]) -> None:
+        self.row = np.full(len(labels), 0.02)
+        self.row[list(labels).index("cauda-equina")] = 1.0 - 0.02 * (len(labels) - 1)
+
+    def predict_proba(self, vectors: np.ndarray) -> np.ndarray:
+        return np.tile(self.row, (len(vectors), 1))
+
+
+def test_a_window_counts_only_as_far_as_the_calmer_regression() -> None:
+    model = train_model(_training(), target=0.9)
+    model.vector_model = _AlarmedVectors(model.labels)  # type: ignore[assignment]
+    texts = ["why does sitting on a hard chair hurt my sit bone", "which loading exercises help"]
+    probs = model.window_probabilities(texts, _embed(texts))
+    folded = model.ngram_features.transform(texts)
+    sparse = model.ngram_model.predict_proba(folded)
+    none = model.labels.index("none")
+    assert np.allclose(probs[0], (model.vector_model.predict_proba(_embed(texts[:1]))[0]
+                                  + sparse[0]) / 2)  # fmt: skip
+    assert np.allclose(probs[1], sparse[1]) and probs[1, none] > probs[0, none]
+    model.threshold = 0.5
+    chatty = (
+        "Long story, sorry about that. Work has been really busy for the last few weeks. "
+        "Why does sitting on a hard chair hurt my sit bone. Which loading exercises help "
+        "tendon pain. Anyway, thanks for reading all of this, I know it is a lot."
+    )
+    pieces = windows(chatty)
+    vectors = _embed(pieces)
+    averaged = 1.0 - model.probabilities(pieces, vectors)[:, none]
+    calmer = 1.0 - model.window_probabilities(pieces, vectors)[:, none]
+    assert len(pieces) > 2 and calmer[0] == pytest.approx(averaged[0])
+    assert (calmer[1:] < averaged[1:]).all()
+    result = TriageClassifier(model, _embed).classify(chatty)
+    assert result.score == pytest.approx(calmer.max())
