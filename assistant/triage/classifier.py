@@ -213,11 +213,16 @@ class TriageModel:
         """Return the urgent threshold for a window whose likeliest red flag is `category`."""
         return min(self.threshold, self.category_thresholds.get(category, self.threshold))
 
-    def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-        """Return the averaged label probabilities of each text (rows follow `labels`)."""
+    def _regressions(self, texts: Sequence[str], vectors: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Return each text's label probabilities by the vector and by the n-gram regression."""
         folded = [normalise_for_matching(text) for text in texts]
         dense = self.vector_model.predict_proba(np.asarray(vectors, dtype=np.float64))
         sparse = self.ngram_model.predict_proba(self.ngram_features.transform(folded))
+        return dense, sparse
+
+    def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """Return the averaged label probabilities of each text (rows follow `labels`)."""
+        dense, sparse = self._regressions(texts, vectors)
         return (dense + sparse) / 2.0
 
     def window_probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
@@ -230,9 +235,7 @@ class TriageModel:
         triage eval's grouped CV (README "Red flags"): look-alike specificity of the gate
         0.682 to 0.715, sensitivity 0.936 to 0.938.
         """
-        folded = [normalise_for_matching(text) for text in texts]
-        dense = self.vector_model.predict_proba(np.asarray(vectors, dtype=np.float64))
-        sparse = self.ngram_model.predict_proba(self.ngram_features.transform(folded))
+        dense, sparse = self._regressions(texts, vectors)
         out = (dense + sparse) / 2.0
         none = self.labels.index("none")
         calmer = np.where((dense[:, none] >= sparse[:, none])[:, None], dense, sparse)
