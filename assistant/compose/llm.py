@@ -170,10 +170,11 @@ class _Writer:
 
     def __init__(
         self, passages: Sequence[Passage], similarity: Similarity | None, *, opening: str,
-        audience: str, hold: bool,
+        audience: str, hold: bool, asked: str = "",
     ) -> None:  # fmt: skip
         self.passages = passages
         self.similarity = similarity
+        self.asked = asked
         self.opening = opening
         self.bullets = audience == "clinician"
         self.hold = hold
@@ -183,7 +184,7 @@ class _Writer:
 
     def take(self, sentence: str) -> Iterator[str]:
         """Verify one sentence; yield it renumbered if kept (after the opening, if first)."""
-        for verdict in verify(sentence, self.passages, self.similarity).verdicts:
+        for verdict in verify(sentence, self.passages, self.similarity, self.asked).verdicts:
             self.verification.verdicts.append(verdict)
             if verdict.kept and not self.hold:
                 yield from self._emit(verdict)
@@ -257,9 +258,11 @@ class LLMComposer:
         if not passages:
             return Fluent(extractive, "extractive")
         messages = build_messages(question, passages, audience, history)
+        asked = " ".join([*(t.get("content", "") for t in history if t.get("role") == "user"),
+                          question])  # fmt: skip
         writer = _Writer(
             passages, self._similarity, opening=preamble, audience=audience,
-            hold=self._judge is not None,
+            hold=self._judge is not None, asked=asked,
         )  # fmt: skip
         started = time.perf_counter()
         try:

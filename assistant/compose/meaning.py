@@ -24,7 +24,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.compose.reading import BREAKS, Reading, is_word, read, words_of
+from assistant.compose.reading import (
+    BREAKS,
+    SENTENCE_ADVERBS,
+    Reading,
+    denied_by_not,
+    is_word,
+    read,
+    words_of,
+)
 from assistant.language.polarity import polarity_lexicon
 from assistant.language.tokens import CLAUSE_MARK, stem
 
@@ -262,11 +270,16 @@ def _roles(words: list[str], verb: str) -> tuple[set[str], set[str]] | None:
             end += 1
         before = {stem(w) for w in words[start:k] if is_word(w)}
         after = words[k + 1 : end]
-        passive = k > 0 and words[k - 1] in _BE and word.endswith("ed")
+        aux = k - 1
+        while aux > 0 and (words[aux] in SENTENCE_ADVERBS or words[aux].endswith("ly")):
+            aux -= 1  # "is already reduced"
+        passive = k > 0 and words[aux] in _BE and word.endswith("ed")
         if "by" in after:  # passive: "compression is increased by stretching"
             agent = {stem(w) for w in after[after.index("by") + 1 :] if is_word(w)}
             return agent, before
-        if passive:
+        if passive or (word.endswith("ed") and not any(is_word(w) for w in after)):
+            # A participle with no object: what comes before undergoes the change ("and
+            # inflammation sensitivity increased"), as in a passive.
             return set(), before
         return before, {stem(w) for w in after if is_word(w)}
     return None
@@ -561,8 +574,8 @@ def _attachments(words: Sequence[str]) -> dict[str, set[str]]:
     lex = polarity_lexicon()
     found: dict[str, set[str]] = {}
     for k, word in enumerate(words):
-        if word not in lex.antonym_words:
-            continue
+        if word not in lex.antonym_words or denied_by_not(words, k, lex):
+            continue  # "relative rest, not complete rest" puts no "complete" on rest
         for w in words[k + 1 : k + 1 + _ATTACH_REACH]:
             if w in BREAKS:
                 break
@@ -648,10 +661,11 @@ def shared_share(claim: str, evidence: str) -> tuple[int, float]:
     return shared, shared / len(mine)
 
 
-def is_gap_sentence(claim: str) -> bool:
-    """Return True for "The passages do not say X" with no number and no second clause."""
+def is_gap_sentence(claim: str, asked: str = "") -> bool:
+    """Return True for "The passages do not say X" with no second clause and no number beyond
+    those the user `asked` about ("... whether shockwave is safe for a 14 year old")."""
     if not polarity_lexicon().gap_re.search(claim.strip()):
         return False
-    if read(claim).numbers:
+    if read(claim).numbers - read(asked).numbers:
         return False
     return not re.search(r";|\bbut\b|\bhowever\b|\balthough\b", claim, re.IGNORECASE)

@@ -18,12 +18,13 @@ noun ("excessive loading"). Pure Python over the shared tokeniser.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.language.polarity import PolarityLexicon, polarity_lexicon
 from assistant.language.tokens import CLAUSE_MARK, is_content, numbers_in, stem, tokens
 
-__all__ = ["Reading", "read", "words_of", "is_word", "BREAKS"]
+__all__ = ["Reading", "read", "words_of", "is_word", "denied_by_not", "BREAKS", "SENTENCE_ADVERBS"]
 
 BREAKS = frozenset(
     {CLAUSE_MARK, "but", "however", "although", "though", "yet", "whereas", "while", "which",
@@ -119,9 +120,26 @@ def _phrase_at(words: list[str], i: int, phrases: tuple[tuple[str, ...], ...]) -
     return 0
 
 
+SENTENCE_ADVERBS = frozenset({"already", "still", "also", "often", "then", "now", "further"})
+"""Adverbs that may stand inside a passive ("is already reduced"): they change no polarity."""
+
+
+def _post_phrase_at(words: list[str], i: int, phrases: tuple[tuple[str, ...], ...]) -> int:
+    """Return the length of a clause-final operator at i ("is reduced", "is hard"), letting
+    adverbs stand after its first word ("is already reduced", "is clearly limited")."""
+    if i >= len(words):
+        return 0
+    j = i + 1
+    while j < len(words) and (words[j] in SENTENCE_ADVERBS or words[j].endswith("ly")):
+        j += 1
+    rest = [words[i], *words[j:]]
+    size = _phrase_at(rest, 0, phrases)
+    return size + (j - i - 1) if size > 1 else size
+
+
 def _operator_at(words: list[str], i: int, lex: PolarityLexicon) -> tuple[int, str]:
     """Return (length, kind) of the operator that starts at i, or (0, "")."""
-    size = _phrase_at(words, i, lex.post_negators)
+    size = _post_phrase_at(words, i, lex.post_negators)
     if size and (i + size >= len(words) or words[i + size] in BREAKS | _AFTER_POST):
         return size, "post"  # "avoiding compression is hard (in daily life)."
     size = _phrase_at(words, i, lex.negator_phrases)
@@ -283,10 +301,30 @@ def _bindings(words: list[str], marks: _Marks, lex: PolarityLexicon) -> dict[str
     return found
 
 
+_ARTICLES = frozenset({"a", "an", "the"})
+_STRONG_WHEN_DENIED = frozenset({"any", "no", "none", "nothing", "never"})
+"""Absolutes that stay absolute after "not": "not any effect" says "no effect at all"."""
+
+
+def denied_by_not(words: Sequence[str], k: int, lex: PolarityLexicon) -> bool:
+    """Return True when a "not" governs the word at `k`, over articles and absolutes between
+    ("not complete rest", "not a complete cure", "not always")."""
+    j = k - 1
+    while j >= 0 and (words[j] in _ARTICLES or words[j] in lex.absolutes):
+        j -= 1
+    return j >= 0 and words[j] == "not"
+
+
+def _denied_absolute(words: list[str], k: int, lex: PolarityLexicon) -> bool:
+    """Return True for an absolute a "not" governs: it claims less than the passage, not more
+    (whether the denial itself is faithful is the polarity check's question)."""
+    return words[k] not in _STRONG_WHEN_DENIED and denied_by_not(words, k, lex)
+
+
 def _absolutes(words: list[str], lex: PolarityLexicon) -> frozenset[str]:
     found = set()
     for k, word in enumerate(words):
-        if word not in lex.absolutes:
+        if word not in lex.absolutes or _denied_absolute(words, k, lex):
             continue
         if k == 0 and words[1:2] == [CLAUSE_MARK]:
             continue  # "No, ..." answers a question; it claims nothing

@@ -10,8 +10,9 @@ Each sentence is kept only when
    named treatments);
 3. it is about its quote: it shares words with it, or, when it shares few, an embedding
    similarity says so (support only: it never outweighs a conflict in 2).
-"The passages do not say X" sentences stand without an anchor when they name no number and
-make no second claim. `Verification.usable` says whether enough of the reply survived.
+"The passages do not say X" sentences stand without an anchor when they make no second claim
+and name no number the user did not ask about. `Verification.usable` says whether enough of
+the reply survived.
 """
 
 from __future__ import annotations
@@ -184,9 +185,11 @@ def _window(claim: str, anchor: Anchor, passage: Passage) -> tuple[str | None, s
 
 
 def check_sentence(
-    sentence: str, passages: Mapping[int, Passage], similarity: Similarity | None = None
-) -> Verdict:
-    """Return whether one reply sentence says what the passage words it quotes say."""
+    sentence: str, passages: Mapping[int, Passage], similarity: Similarity | None = None,
+    asked: str = "",
+) -> Verdict:  # fmt: skip
+    """Return whether one reply sentence says what the passage words it quotes say (`asked`:
+    the user's words, whose numbers a "the passages do not say" sentence may repeat)."""
     parsed = parse_sentence(sentence)
     claim, markers = parsed.claim, parsed.markers
     words = read(claim).content
@@ -194,7 +197,7 @@ def check_sentence(
         return Verdict(sentence, claim, markers, False, "no content words", counted=False,
                        kind="filler")  # fmt: skip
     if not parsed.anchors:
-        if is_gap_sentence(claim):
+        if is_gap_sentence(claim, asked):
             return Verdict(sentence, claim, markers, True, "says what the passages do not cover",
                            counted=False, kind="gap")  # fmt: skip
         filler = len(words) < _FILLER_WORDS
@@ -231,11 +234,15 @@ def check_sentence(
 
 
 def verify(
-    reply: str, passages: Sequence[Passage], similarity: Similarity | None = None
-) -> Verification:
-    """Return the verdict on every sentence of a model's reply against the passages given."""
+    reply: str, passages: Sequence[Passage], similarity: Similarity | None = None,
+    asked: str = "",
+) -> Verification:  # fmt: skip
+    """Return the verdict on every sentence of a model's reply against the passages given
+    (`asked`: the question and the user's earlier turns)."""
     by_number = {p.number: p for p in passages}
-    return Verification([check_sentence(s, by_number, similarity) for s in split_reply(reply)])
+    return Verification(
+        [check_sentence(s, by_number, similarity, asked) for s in split_reply(reply)]
+    )
 
 
 class Renumbering:

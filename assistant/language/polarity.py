@@ -152,7 +152,7 @@ def load_polarity(folder: Path = LEXICON_DIR) -> PolarityLexicon:
     subjects, verbs = "|".join(data.gap_subjects), "|".join(data.gap_verbs)
     gap_re = re.compile(
         rf"^(?:but |however,? )?(?:the |these |my )?(?:{subjects})\b[^.;]*?\b"
-        rf"(?:do|does|did)(?: not|n't)\s+(?:\w+ly\s+)?(?:{verbs})\b"
+        rf"(?:(?:do|does|did)(?: not|n't)|cannot|can not|can['’]t)\s+(?:\w+ly\s+)?(?:{verbs})\b"
         rf"|^there is no (?:information|mention)\b",
         re.IGNORECASE,
     )

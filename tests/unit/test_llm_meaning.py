@@ -35,6 +35,10 @@ ESWT = (
     "of pain relief for chronic tendinopathies, but is expensive."
 )
 DEGENERATION = "This reduces healing capacity and increases inflammation sensitivity."
+REST = (
+    "The current treatment guidelines recommend relative rest and reduced activity to prevent "
+    "further damage and promote healing and pain relief."
+)
 STRETCH = (
     "Option: Avoid excessive stretching. Evidence/Outcome: Stretching increases tendon "
     "compression and irritability."
@@ -162,6 +166,12 @@ def test_two_denials_assert_and_clause_final_denials_reach_back() -> None:
         # Words of circumstance may sit on either side of a paraphrased comparison.
         ("In randomised trials, shockwave therapy did better than traditional physio for pain",
          "ESWT demonstrated superior pain and return-to-sport rates over traditional PT in RCTs."),
+        # Adverbs inside a passive, and a participle with no object, keep who does what.
+        ("As degeneration has often occurred, healing capacity is already reduced and "
+         "inflammation sensitivity increased", DEGENERATION),
+        # A denied absolute or antonym claims less, not more ("not complete rest").
+        ("The guidelines recommend relative rest and reduced activity, not complete rest, to "
+         "promote healing", REST),
     ],
 )
 def test_faithful_paraphrases_have_no_conflict(claim: str, evidence: str) -> None:
@@ -184,6 +194,9 @@ def test_faithful_paraphrases_have_no_conflict(claim: str, evidence: str) -> Non
         ("This increases the tendon's healing capacity", DEGENERATION, "polarity"),
         ("Shockwave therapy always relieves pain in chronic tendinopathy", ESWT, "absolute"),
         ("Surgery guarantees good long-term outcomes", SURGERY, "absolute"),
+        ("The guidelines recommend complete rest to promote healing", REST, "absolute"),
+        ("Healing capacity is already increased", DEGENERATION, "polarity"),
+        ("Relative rest does not have any effect on healing", REST, "absolute"),
         ("Stretching is recommended", STRETCH, "valence"),
         (
             "Excessive activity weakens the tissue, while insufficient loading can hinder healing",
@@ -222,6 +235,15 @@ def test_gap_sentences_name_no_number_and_make_no_second_claim() -> None:
     assert not is_gap_sentence("The passages do not say, but rest for 2 weeks.")
     assert not is_gap_sentence("The passages do not give a dose; take 400 mg.")
     assert not is_gap_sentence("Shockwave therapy does not cure it.")
+    assert is_gap_sentence("The passages cannot say whether your pain is this condition.")
+    assert is_gap_sentence("They can't tell you which cushion to buy.") is False  # no subject
+
+
+def test_a_gap_sentence_may_repeat_the_numbers_the_user_asked_about() -> None:
+    gap = "The passages do not say whether shockwave is safe for a 14 year old."
+    assert is_gap_sentence(gap, asked="Is shockwave safe for my 14 year old?")
+    assert not is_gap_sentence(gap)
+    assert not is_gap_sentence(gap, asked="Is shockwave safe for my 12 year old?")
 
 
 def test_the_packaged_lexicon_loads_strictly(tmp_path) -> None:  # type: ignore[no-untyped-def]
