@@ -4,7 +4,7 @@ The same replay as `pht-eval --llm-dev`: the real assistant answers each covered
 from its stored passages, extractive and in LLM mode (a scripted loopback server sends the
 reviewed reply), and both answers are scored with the dev set's matcher. Issue 14's criterion
 is that on the test split LLM mode's status accuracy and statement recall are at least
-extractive's. Status is (it is decided before composing); recall is not yet: measured 0.840
+extractive's. Status is (it is decided before composing); recall is not yet: measured 0.845
 against 0.851 (replies that trim or reword part of a passage's statement). Until it is, this
 gate holds the measured gap (RECALL_GAP), so a change that widens it fails.
 A retrieval or composer change that sends the model other passages makes replies stale; more
@@ -21,8 +21,9 @@ from evals.llm_dev.run import run_comparison
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 
-RECALL_GAP = 0.02
-"""How far LLM mode's test statement recall may trail extractive's (measured: 0.011)."""
+RECALL_GAP = 0.01
+"""How far LLM mode's test statement recall may trail extractive's (measured: 0.006, about one
+statement of the 184 cases with statements)."""
 
 
 def test_llm_mode_scores_about_as_well_as_extractive(indexed_settings: Settings) -> None:
