@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import RulesError
+from assistant.rulefile import read_rules_file
 from assistant.triage.dataset import (
     CATEGORIES,
     LANGUAGES,
@@ -21,6 +22,7 @@ from assistant.triage.dataset import (
     perturb,
     write_jsonl,
 )
+from assistant.triage.dataset import _FamilyFile as FamilyFile
 from evals.models import load_cases
 
 ITEMS = build_items()
@@ -163,3 +165,33 @@ def test_everyday_messages_are_the_scope_texts_in_blocks_that_never_mix_labels()
         assert family.startswith("everyday-other-" if label else "everyday-pht-")
     # Never the name of a triage family: grouped CV keeps them apart.
     assert not set(sizes) & {item.family for item in build_items()}
+
+
+
+def test_the_candidate_files_still_load_as_families_and_are_not_trained_on(
+    tmp_path: Path,
+) -> None:
+    """data/candidates/ holds measured-but-not-shipped data (its README says why): it must keep
+    loading strictly beside the shipped families, and must stay out of the classifier's key."""
+    root = _copy(tmp_path)
+    shutil.copytree(data_dir() / "scope", root / "scope")
+    candidates = root / "candidates"
+    moved = shutil.move(candidates, tmp_path / "candidates")
+    without = dataset_hash(root)
+    shutil.move(moved, candidates)
+    assert dataset_hash(root) == without
+
+    session7 = candidates / "session7"
+    shutil.copy(session7 / "crisis_3.yaml", root / "redflags")
+    for name in ("figurative_3.yaml", "benign_context_3.yaml"):
+        shutil.copy(session7 / name, root / "lookalikes")
+    shipped = {f.family.id for f in load_families(data_dir())}
+    added = {f.family.id for f in load_families(root)} - shipped
+    assert len(added) >= 50
+    # The everyday files use the family format with neither a label nor a kind.
+    everyday = [
+        family.id
+        for name in ("everyday_pht_feelings.yaml", "everyday_life_feelings.yaml")
+        for family in read_rules_file(session7 / name, FamilyFile, "families").families
+    ]
+    assert len(everyday) == len(set(everyday)) >= 50 and not set(everyday) & shipped
