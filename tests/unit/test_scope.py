@@ -277,7 +277,7 @@ def test_classifier_can_be_built_from_a_file(tmp_path: Path) -> None:
 
 
 def test_an_unanswered_message_that_leans_off_topic_is_out_of_scope() -> None:
-    from assistant.triage.scope import UNANSWERED_OUT_OF_SCOPE, ScopeDecision
+    from assistant.triage.scope import FAR_EVIDENCE, UNANSWERED_OUT_OF_SCOPE, ScopeDecision
 
     classifier = classify_scope.__globals__["default_classifier"]()
     leaning = ScopeDecision("in_scope", p_out=UNANSWERED_OUT_OF_SCOPE + 0.1)
@@ -285,8 +285,8 @@ def test_an_unanswered_message_that_leans_off_topic_is_out_of_scope() -> None:
     assert out is not None and out.kind == "out_of_scope" and out.reply
     assert classifier.unanswered(ScopeDecision("in_scope", p_out=0.1)) is None
     assert classifier.unanswered(ScopeDecision("in_scope")) is None
-    # Answered by a relevant sentence: in scope, unless it leans further and that sentence is far.
-    assert classifier.unanswered(leaning, relevant=True, evidence=0.0) is None
+    # Answered by a relevant sentence that is close to it: in scope.
+    assert classifier.unanswered(leaning, relevant=True, evidence=FAR_EVIDENCE) is None
 
 
 def test_a_leaning_message_whose_retrieved_sentences_are_far_is_out_of_scope() -> None:
@@ -313,3 +313,26 @@ def test_training_data_is_the_everyday_set_then_the_advice_set(tmp_path: Path) -
     assert not set(advice.texts) & set(everyday.texts)
     # A folder that is not there adds nothing.
     assert scope_training_data([DATA_DIR, tmp_path / "missing"]) == everyday
+
+
+def test_the_nearest_training_messages_vote_with_the_regression() -> None:
+    from assistant.triage.scope_model import NEIGHBOUR_SHARE
+
+    model = train_scope_model(_embed, model_id="keywords", data=_DATA)
+    assert len(model.neighbours) == len(_DATA.texts) == len(model.neighbour_labels)
+    bare = ScopeModel(model.weights, model.bias)
+    for text in ("a recipe to cook", "tendon pain when I sit", "weather and ice"):
+        vector = _keyword_vector(text)
+        vote = model.vote(vector)
+        assert vote is not None and 0.0 <= vote <= 1.0
+        assert bare.vote(vector) is None
+        expected = (1 - NEIGHBOUR_SHARE) * bare.p_out(vector) + NEIGHBOUR_SHARE * vote
+        assert model.p_out(vector) == pytest.approx(expected)
+    # A message next to reviewed off-topic ones is voted off topic, one next to PHT ones in.
+    assert model.vote(_keyword_vector("a recipe to cook")) > 0.9
+    assert model.vote(_keyword_vector("tendon pain when I sit")) < 0.1
+
+
+def test_neighbours_need_their_labels() -> None:
+    with pytest.raises(ValueError):
+        ScopeModel((0.0,), 0.0, ((1.0,),), ())
