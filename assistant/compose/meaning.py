@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 from assistant.compose.reading import (
     BREAKS,
-    SENTENCE_ADVERBS,
     Reading,
     denied_by_not,
+    is_adverb,
     is_word,
     read,
     words_of,
@@ -271,7 +271,7 @@ def _roles(words: list[str], verb: str) -> tuple[set[str], set[str]] | None:
         before = {stem(w) for w in words[start:k] if is_word(w)}
         after = words[k + 1 : end]
         aux = k - 1
-        while aux > 0 and (words[aux] in SENTENCE_ADVERBS or words[aux].endswith("ly")):
+        while aux > 0 and is_adverb(words[aux]):
             aux -= 1  # "is already reduced"
         passive = k > 0 and words[aux] in _BE and word.endswith("ed")
         if "by" in after:  # passive: "compression is increased by stretching"

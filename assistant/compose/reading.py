@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from assistant.language.polarity import PolarityLexicon, polarity_lexicon
 from assistant.language.tokens import CLAUSE_MARK, is_content, numbers_in, stem, tokens
 
-__all__ = ["Reading", "read", "words_of", "is_word", "denied_by_not", "BREAKS", "SENTENCE_ADVERBS"]
+__all__ = ["Reading", "read", "words_of", "is_word", "is_adverb", "denied_by_not", "BREAKS"]
 
 BREAKS = frozenset(
     {CLAUSE_MARK, "but", "however", "although", "though", "yet", "whereas", "while", "which",
@@ -124,13 +124,18 @@ SENTENCE_ADVERBS = frozenset({"already", "still", "also", "often", "then", "now"
 """Adverbs that may stand inside a passive ("is already reduced"): they change no polarity."""
 
 
+def is_adverb(word: str) -> bool:
+    """Return True for a word that may stand inside a passive ("already", "clearly")."""
+    return word in SENTENCE_ADVERBS or word.endswith("ly")
+
+
 def _post_phrase_at(words: list[str], i: int, phrases: tuple[tuple[str, ...], ...]) -> int:
     """Return the length of a clause-final operator at i ("is reduced", "is hard"), letting
     adverbs stand after its first word ("is already reduced", "is clearly limited")."""
     if i >= len(words):
         return 0
     j = i + 1
-    while j < len(words) and (words[j] in SENTENCE_ADVERBS or words[j].endswith("ly")):
+    while j < len(words) and is_adverb(words[j]):
         j += 1
     rest = [words[i], *words[j:]]
     size = _phrase_at(rest, 0, phrases)

@@ -61,7 +61,7 @@ NEIGHBOUR_SHARE = 0.5
 """The vote's share of P(out of scope); the regression has the rest. Dev train split (438
 cases, with the after-retrieval cut `scope.LEANING_OUT_OF_SCOPE` at 0.5): 0 -> 5 scope errors
 (1 PHT question refused), 0.3 -> 4-5 (0 refused), 0.5 -> 3 (0 refused); the highest PHT
-message then scores 0.62, the before-retrieval cut is 0.85."""
+message then scores 0.62 (the before-retrieval cut, `scope.OUT_OF_SCOPE_PROBABILITY`, is 0.7)."""
 
 EmbedTexts = Callable[[list[str]], list[list[float]]]
 
