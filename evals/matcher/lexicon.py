@@ -21,6 +21,8 @@ class _File(BaseModel):
     stopwords: list[str] = Field(min_length=1)
     negations: list[str] = Field(min_length=1)
     clause_breaks: list[str] = Field(min_length=1)
+    passive_negations: list[str]
+    passive_auxiliaries: list[str]
     scope_words: int = Field(ge=1)
     keep_unstemmed: list[str]
     table_labels: list[str]
@@ -36,6 +38,10 @@ class JudgeLexicon:
     stopwords: frozenset[str]
     negations: frozenset[str]
     clause_breaks: frozenset[str]
+    passive_negations: frozenset[str]
+    """Negations that can close a passive and deny its subject ("X should be avoided")."""
+    passive_auxiliaries: frozenset[str]
+    """Forms of "be" that make such a negation a passive participle."""
     scope_words: int
     keep_unstemmed: frozenset[str]
     table_labels: tuple[str, ...]
@@ -55,6 +61,8 @@ def judge_lexicon() -> JudgeLexicon:
         stopwords=frozenset(raw.stopwords),
         negations=frozenset(raw.negations),
         clause_breaks=frozenset(raw.clause_breaks),
+        passive_negations=frozenset(raw.passive_negations),
+        passive_auxiliaries=frozenset(raw.passive_auxiliaries),
         scope_words=raw.scope_words,
         keep_unstemmed=frozenset(raw.keep_unstemmed),
         table_labels=tuple(raw.table_labels),

@@ -159,25 +159,54 @@ def number_values(numbers: set[str]) -> set[str]:
 
 
 def negated_stems(text: str) -> tuple[set[str], set[str]]:
-    """Return (stems inside a negation's scope, stems stated positively) of `text`."""
-    negated: set[str] = set()
-    positive: set[str] = set()
+    """Return (stems inside a negation's scope, stems stated positively) of `text`.
+
+    A negation covers the next `scope_words` content words of its clause; one that closes a
+    passive ("excessive stretching should be avoided") covers the content words before it in
+    the clause instead, up to as many, unless the passive is itself denied ("should not be
+    avoided").
+    """
+    words: list[tuple[str, bool]] = []
+    clause_start = 0
     remaining = 0
-    for token in tokens(text):
+    sequence = tokens(text)
+    for i, token in enumerate(sequence):
         if token == "," or token in _LEX.clause_breaks:
             remaining = 0
+            clause_start = len(words)
             continue
         if token in _LEX.negations:
-            remaining = _LEX.scope_words
+            if _closes_passive(sequence, i):
+                start = max(clause_start, len(words) - _LEX.scope_words)
+                words[start:] = [(word, True) for word, _ in words[start:]]
+            else:
+                remaining = _LEX.scope_words
             continue
         if not _is_content(token):
             continue
-        if remaining > 0:
-            negated.add(stem(token))
-            remaining -= 1
-        else:
-            positive.add(stem(token))
+        words.append((stem(token), remaining > 0))
+        remaining = max(remaining - 1, 0)
+    negated = {word for word, denied in words if denied}
+    positive = {word for word, denied in words if not denied}
     return negated, positive
+
+
+def _closes_passive(sequence: list[str], at: int) -> bool:
+    """Return True when the negation at `at` is a participle after "be" with no denial between.
+
+    Only the function words since the clause's last content word are looked at: in "X should
+    be avoided" they are "should be"; in "X should not be avoided" the "not" denies the passive.
+    """
+    if sequence[at] not in _LEX.passive_negations:
+        return False
+    between: list[str] = []
+    for token in reversed(sequence[:at]):
+        if token == "," or token in _LEX.clause_breaks or _is_content(token):
+            break
+        between.append(token)
+    if not between or between[0] not in _LEX.passive_auxiliaries:
+        return False
+    return not any(token in _LEX.negations for token in between)
 
 
 def has_negation(text: str) -> bool:

@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 from evals.matcher import conveys, support
+from evals.matcher.text import negated_stems
 from evals.matcher_quality import evaluate, load_pairs
 
 MATCHER = Path(__file__).resolve().parents[2] / "evals" / "matcher"
@@ -28,6 +29,17 @@ def test_the_judge_checks_numbers_and_negation_itself() -> None:
     assert support("NSAIDs give short-term pain relief.", evidence).supported
     assert not support("NSAIDs improve long-term outcomes.", evidence).supported
     assert not support("NSAIDs give pain relief for 6 weeks.", evidence).supported
+
+
+def test_a_negation_that_closes_a_passive_denies_its_subject() -> None:
+    statement = "Avoid excessive stretching."
+    assert conveys(statement, "Excessive stretching should be avoided [1].").supported
+    assert conveys(statement, "Excessive stretching is to be avoided early on [1].").supported
+    assert not conveys(statement, "Excessive stretching should not be avoided [1].").supported
+    assert not conveys(statement, "Keep stretching, but rest should be avoided [1].").supported
+    # Only the clause before the participle is denied, and only after a form of "be".
+    assert negated_stems("Rest is avoided, stretching helps") == ({"rest"}, {"stretch", "help"})
+    assert negated_stems("Runners avoided stretching") == ({"stretch"}, {"run"})
 
 
 def test_conveys_uses_adjacent_sentence_pairs() -> None:
