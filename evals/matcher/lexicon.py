@@ -23,6 +23,7 @@ class _File(BaseModel):
     clause_breaks: list[str] = Field(min_length=1)
     passive_negations: list[str]
     passive_auxiliaries: list[str]
+    negation_cancellers: list[str]
     scope_words: int = Field(ge=1)
     keep_unstemmed: list[str]
     table_labels: list[str]
@@ -42,6 +43,8 @@ class JudgeLexicon:
     """Negations that can close a passive and deny its subject ("X should be avoided")."""
     passive_auxiliaries: frozenset[str]
     """Forms of "be" that make such a negation a passive participle."""
+    negation_cancellers: frozenset[str]
+    """Words that, with "to", turn a negation into an assertion ("hard to avoid X")."""
     scope_words: int
     keep_unstemmed: frozenset[str]
     table_labels: tuple[str, ...]
@@ -63,6 +66,7 @@ def judge_lexicon() -> JudgeLexicon:
         clause_breaks=frozenset(raw.clause_breaks),
         passive_negations=frozenset(raw.passive_negations),
         passive_auxiliaries=frozenset(raw.passive_auxiliaries),
+        negation_cancellers=frozenset(raw.negation_cancellers),
         scope_words=raw.scope_words,
         keep_unstemmed=frozenset(raw.keep_unstemmed),
         table_labels=tuple(raw.table_labels),

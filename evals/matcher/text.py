@@ -107,10 +107,37 @@ def stem(word: str) -> str:
     return w
 
 
+def _inflections() -> dict[str, str]:
+    """Return the past and -ing forms of the one-word synonyms the lists give in an -s form.
+
+    The lists name a verb as it reads in a sentence ("needs", "relieves", "worsens"); its
+    other inflections ("needed", "relieving", "worsened") fold the same. Derivations are left
+    alone ("nearly" is not "near").
+    """
+    out: dict[str, str] = {}
+    for phrase, canonical in _LEX.synonyms.items():
+        if not phrase.isalpha() or len(phrase) < 5 or not phrase.endswith("s"):
+            continue
+        if phrase.endswith(("ss", "is", "us")):
+            continue
+        root = phrase[:-1]
+        forms = (root + "d", root[:-1] + "ing") if root.endswith("e") else (
+            root + "ed", root + "ing")
+        for form in forms:
+            if form not in _LEX.synonyms and form not in _LEX.stopwords:
+                out.setdefault(form, canonical)
+    return out
+
+
+_INFLECTIONS = _inflections()
+
+
 def _normalise(text: str) -> str:
     text = strip_markers(text)
     text = _LABEL_RE.sub("", text).lower()
     text = text.replace("’", "'").replace("‘", "'")
+    # A possessive goes before synonyms fold a phrase ("tendinopathy's" -> "pht 's" -> "s").
+    text = re.sub(r"(?<=[a-z])'s\b", "", text)
     text = _SYNONYM_RE.sub(lambda m: " " + _LEX.synonyms[m.group(1)] + " ", text)
     return re.sub(r"\bnon[- ](?=[a-z])", "non", text)
 
@@ -124,6 +151,8 @@ def tokens(text: str) -> list[str]:
             out.append(",")
         elif piece in _LEX.number_words:
             out.append(_LEX.number_words[piece])
+        elif piece in _INFLECTIONS:
+            out.extend(_INFLECTIONS[piece].split())
         else:
             out.append(piece)
     return out
@@ -175,7 +204,7 @@ def negated_stems(text: str) -> tuple[set[str], set[str]]:
             remaining = 0
             clause_start = len(words)
             continue
-        if token in _LEX.negations:
+        if token in _LEX.negations and not _cancelled(sequence, i):
             if _closes_passive(sequence, i):
                 start = max(clause_start, len(words) - _LEX.scope_words)
                 words[start:] = [(word, True) for word, _ in words[start:]]
@@ -189,6 +218,14 @@ def negated_stems(text: str) -> tuple[set[str], set[str]]:
     negated = {word for word, denied in words if denied}
     positive = {word for word, denied in words if not denied}
     return negated, positive
+
+
+def _cancelled(sequence: list[str], at: int) -> bool:
+    """Return True when "hard to" / "difficult to" comes before the negation at `at`.
+
+    "Hard to avoid compression" says compression happens: it denies nothing.
+    """
+    return at >= 2 and sequence[at - 1] == "to" and sequence[at - 2] in _LEX.negation_cancellers
 
 
 def _closes_passive(sequence: list[str], at: int) -> bool:
@@ -211,4 +248,5 @@ def _closes_passive(sequence: list[str], at: int) -> bool:
 
 def has_negation(text: str) -> bool:
     """Return True when the text has a negation word anywhere."""
-    return any(t in _LEX.negations for t in tokens(text))
+    sequence = tokens(text)
+    return any(t in _LEX.negations and not _cancelled(sequence, i) for i, t in enumerate(sequence))

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 from evals.matcher import conveys, support
-from evals.matcher.text import negated_stems
+from evals.matcher.text import content_stems, has_negation, negated_stems
 from evals.matcher_quality import evaluate, load_pairs
 
 MATCHER = Path(__file__).resolve().parents[2] / "evals" / "matcher"
@@ -40,6 +40,16 @@ def test_a_negation_that_closes_a_passive_denies_its_subject() -> None:
     # Only the clause before the participle is denied, and only after a form of "be".
     assert negated_stems("Rest is avoided, stretching helps") == ({"rest"}, {"stretch", "help"})
     assert negated_stems("Runners avoided stretching") == ({"stretch"}, {"run"})
+
+
+def test_hard_to_avoid_asserts_and_inflections_and_possessives_fold() -> None:
+    assert negated_stems("compression is hard to avoid when sitting")[0] == set()
+    assert not has_negation("It is difficult to avoid sitting")
+    hard = "Compression is hard to avoid when sitting."
+    assert not conveys("Avoid compression when sitting.", hard).supported
+    assert conveys("Exercise is often needed.", "Exercise is often what it needs [1].").supported
+    assert content_stems("Proximal hamstring tendinopathy's location") == {"pht", "loc"}
+    assert "near" in content_stems("nearly 90%")  # a derivation is not folded
 
 
 def test_conveys_uses_adjacent_sentence_pairs() -> None:
