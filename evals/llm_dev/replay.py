@@ -5,8 +5,9 @@ twice with retrieval fixed to the stored hits (`captured.json`): once extractive
 mode, where a scripted loopback server sends the stored reply. Both answers are scored with the
 dev set's own metrics (`evals.metrics`, `evals.split_figures`). A reply is stale, and neither
 answer is scored, when the request the replay sends carries other passages than the ones the
-reply was written against (the composer now cites other passages, or the case is now refused),
-or when the dev case itself changed.
+reply was written against (the composer now cites other passages), or when the dev case itself
+changed. A case the product now decides before composing (refused, so no request is sent) is
+scored in both modes: its answer is the same in each, and it is the product's answer.
 """
 
 from __future__ import annotations
@@ -139,6 +140,8 @@ class Comparison:
     """Case id -> why its reply no longer fits (not scored)."""
     uncovered: int = 0
     """Cases of the split that sent passages but have no reply (not scored)."""
+    without_model: dict[str, str] = field(default_factory=dict)
+    """Case id -> why LLM mode sent no request at replay (scored in both modes, as answered)."""
 
     def as_dict(self) -> dict[str, Any]:
         """Return the figures and the per-case detail as JSON-ready data."""
@@ -156,7 +159,7 @@ class Comparison:
             })  # fmt: skip
         return {
             "split": self.split, "figures": comparison_figures(self), "stale": self.stale,
-            "uncovered": self.uncovered, "cases": cases,
+            "uncovered": self.uncovered, "without_model": self.without_model, "cases": cases,
         }  # fmt: skip
 
 
@@ -190,9 +193,10 @@ def compare(
         hits = capture.hits(captured)
         llm = composers.llm(case, hits, reply.text)
         if llm.sent is None:
-            result.stale[case.id] = f"no request at replay (status {llm.answer.status})"
-            continue
-        if passages_hash(llm.sent) != reply.passages_hash:
+            # Decided before composing (now refused): both modes give the same answer, and it
+            # is scored in both, as the product's answer in each mode.
+            result.without_model[case.id] = f"no request at replay (status {llm.answer.status})"
+        elif passages_hash(llm.sent) != reply.passages_hash:
             result.stale[case.id] = "the request carried other passages"
             continue
         extractive = composers.extractive(case, hits)
@@ -233,9 +237,10 @@ def comparison_figures(comparison: Comparison) -> dict[str, dict[str, float | No
         found["clinician_words_mean"] = mean(words) if words else None
         found["kept_as_llm_rate"] = None
         out[name] = found
-    modes = Counter(comparison.modes)
-    if comparison.modes:
-        out["llm"]["kept_as_llm_rate"] = modes["llm"] / len(comparison.modes)
+    asked = [mode for result, mode in zip(comparison.llm, comparison.modes, strict=True)
+             if result.case.id not in comparison.without_model]  # fmt: skip
+    if asked:
+        out["llm"]["kept_as_llm_rate"] = Counter(asked)["llm"] / len(asked)
     return out
 
 
@@ -265,4 +270,9 @@ def format_comparison(comparison: Comparison) -> str:
     )
     for case_id, why in sorted(comparison.stale.items()):
         lines.append(f"{pad}  stale {case_id}: {why}")
+    if comparison.without_model:
+        lines.append(f"{pad}scored without a model request (decided before composing): "
+                     f"{len(comparison.without_model)}")  # fmt: skip
+    for case_id, why in sorted(comparison.without_model.items()):
+        lines.append(f"{pad}  {case_id}: {why}")
     return "\n".join(lines)

@@ -212,16 +212,18 @@ def test_the_replay_scores_both_composers_and_reports_stale_replies(tmp_path: Pa
     cases = [_eval_case(i, ICE) for i in ("dev-a", "dev-b", "dev-c", "dev-d", "dev-e")]
     composers = _Composers({"dev-a": [(1, SITTING)], "dev-b": [(1, ICE)], "dev-c": None})
     result = compare(captured, replies, cases, composers, MetricContext())
-    assert composers.asked == ["llm dev-a", "extractive dev-a", "llm dev-b", "llm dev-c"]
-    assert result.stale == {
-        "dev-b": "the request carried other passages",
-        "dev-c": "no request at replay (status answered)",
-    }
+    assert composers.asked == [
+        "llm dev-a", "extractive dev-a", "llm dev-b", "llm dev-c", "extractive dev-c"
+    ]
+    assert result.stale == {"dev-b": "the request carried other passages"}
+    # Decided before composing: the same answer in both modes, scored in both.
+    assert result.without_model == {"dev-c": "no request at replay (status answered)"}
+    assert [r.case.id for r in result.llm] == ["dev-a", "dev-c"]
     assert result.uncovered == 1  # dev-d sent passages and has no reply; dev-e sent none
     found = comparison_figures(result)
     assert found["extractive"]["statement_recall"] == 0.0  # the sitting passage is not ICE
-    assert found["llm"]["statement_recall"] == 1.0
-    assert found["llm"]["kept_as_llm_rate"] == 1.0
+    assert found["llm"]["statement_recall"] == 0.5  # dev-a's reply says ICE; dev-c's does not
+    assert found["llm"]["kept_as_llm_rate"] == 1.0  # of the cases that asked the model
     assert found["extractive"]["kept_as_llm_rate"] is None
     text = format_comparison(result)
     assert "statement_recall" in text and "stale dev-b" in text
