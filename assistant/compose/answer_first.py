@@ -91,16 +91,38 @@ def direction(question: str, sentence: str, topic: set[str]) -> Direction | None
     return None
 
 
-def topic_words(question: str, weights: Mapping[str, float], found: set[str]) -> list[str]:
-    """Return the question's words (as typed) for its specific terms that `found` contains."""
-    shown: list[str] = []
+_ACRONYMS = {"prp": "PRP", "eswt": "ESWT", "nsaid": "NSAID", "nsaids": "NSAIDs", "pht": "PHT",
+             "hsr": "HSR", "rct": "RCT", "rcts": "RCTs", "mri": "MRI"}  # fmt: skip
+"""Typed words shown in capitals in a lead-in (only these: "shockwave" stays lower case)."""
+_TOPIC_PHRASES = 2
+"""A lead-in names at most this many topics (a run of adjacent question words is one)."""
+
+
+def topic_words(question: str, weights: Mapping[str, float], sentence: str) -> list[str]:
+    """Return the question's words (as typed) for its specific terms that `sentence` states.
+
+    A word is shown only as the sentence spells it (a plural aside), so a typo ("siting") or
+    another form ("slow" for "slowly") is not echoed back; adjacent words make one topic
+    ("manual therapy", not "manual and therapy"); acronyms keep their capitals.
+    """
+    found = set(terms(sentence))
+    spelled = set(_WORD.findall(sentence.lower()))
+    runs: list[list[str]] = []
     seen: set[str] = set()
-    for word in _WORD.findall(question.lower()):
-        for term in terms(word):
-            if term in weights and term in found and term not in seen and len(word) > 2:
-                seen.add(term)
-                shown.append(word.upper() if term in {"prp", "eswt", "nsaid", "pht"} else word)
-    return shown[:2]
+    last = -2
+    for position, word in enumerate(_WORD.findall(question.lower())):
+        new = [t for t in terms(word) if t in weights and t in found and t not in seen]
+        as_written = word in spelled or f"{word}s" in spelled or word.removesuffix("s") in spelled
+        if not new or len(word) <= 2 or not as_written:
+            continue
+        seen.update(new)
+        shown = _ACRONYMS.get(word, word)
+        if position == last + 1 and runs:
+            runs[-1].append(shown)
+        else:
+            runs.append([shown])
+        last = position
+    return [" ".join(run) for run in runs[:_TOPIC_PHRASES]]
 
 
 def lead_in(topic: list[str], answer: Direction | None, *, yes_no: bool, audience: str) -> str:

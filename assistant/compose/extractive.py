@@ -342,7 +342,7 @@ class ExtractiveComposer:
         weights = self.vocabulary.term_weights(question)
         first = chosen[0].unit.text
         found = set(terms(first))
-        topic = topic_words(question, weights, found)
+        topic = topic_words(question, weights, first)
         yes_no = is_yes_no(question)
         answer = direction(question, first, set(weights) & found) if yes_no else None
         return lead_in(topic, answer, yes_no=yes_no, audience=audience)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.compose.answer_first import direction, is_yes_no, lead_in, negated_terms
+from assistant.compose.answer_first import (
+    direction,
+    is_yes_no,
+    lead_in,
+    negated_terms,
+    topic_words,
+)
 from assistant.language.tokens import terms
 
 STRETCH_ROW = (
@@ -69,3 +75,17 @@ def test_lead_ins_say_something_and_end_with_a_colon() -> None:
     assert lead_in([], None, yes_no=False, audience="clinician") == ""
     assert lead_in(["PRP"], None, yes_no=False, audience="clinician").endswith("sources say:")
 
+
+
+def _topic(question: str, sentence: str) -> list[str]:
+    return topic_words(question, {t: 1.0 for t in terms(question)}, sentence)
+
+
+def test_the_topic_is_shown_as_the_sentence_spells_it_and_adjacent_words_join() -> None:
+    assert _topic("Does manual therapy help?", "Manual therapy is an option.") == ["manual therapy"]
+    assert _topic("is siting bad for it", "Sitting itself aggravates symptoms.") == []
+    assert _topic("why is it slow to heal", "Tendons regenerate slowly.") == []
+    assert _topic("do nsaids help", NSAIDS) == ["NSAIDs"]
+    assert _topic("is shockwave or PRP better", "Shockwave and PRP are options.") == [
+        "shockwave", "PRP"
+    ]
