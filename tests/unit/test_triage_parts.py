@@ -13,6 +13,7 @@ from assistant.disclaimer import DISCLAIMER
 from assistant.errors import RulesError
 from assistant.triage.classifier import (
     EVERYDAY_WEIGHT,
+    WINDOW_FLOOR,
     TrainingSet,
     TriageClassifier,
     _choose_threshold,
@@ -267,3 +268,27 @@ def test_a_window_counts_only_as_far_as_the_calmer_regression() -> None:
     assert (calmer[1:] < averaged[1:]).all()
     result = TriageClassifier(model, _embed).classify(chatty)
     assert result.score == pytest.approx(calmer.max())
+
+
+def _rows(labels: Sequence[str], alarm: Sequence[float], category: str) -> np.ndarray:
+    """Return one probability row per score in `alarm`: 1 - P(none) of it, all on `category`."""
+    rows = np.zeros((len(alarm), len(labels)))
+    rows[:, list(labels).index("none")] = [1.0 - a for a in alarm]
+    rows[:, list(labels).index(category)] = alarm
+    return rows
+
+
+def test_a_window_counts_only_when_the_whole_message_is_not_calm() -> None:
+    model = train_model(_training(), target=0.9)
+    none = model.labels.index("none")
+    texts = ["a long message", "one sentence of it", "another sentence"]
+    for whole, expected in ((WINDOW_FLOOR - 0.05, None), (WINDOW_FLOOR + 0.05, 0.9)):
+        dense = _rows(model.labels, [whole, 0.95, 0.9], "cauda-equina")
+        sparse = _rows(model.labels, [whole, 0.9, 0.92], "cauda-equina")
+        model._regressions = lambda t, v, d=dense, s=sparse: (d, s)  # type: ignore[method-assign]
+        probs = model.window_probabilities(texts, np.zeros((3, 4)))
+        assert probs[0, none] == pytest.approx(1.0 - whole)
+        if expected is None:  # calm as a whole: its windows read as the whole message
+            assert np.allclose(probs[1:], probs[0])
+        else:  # the calmer regression of each window
+            assert 1.0 - probs[1:, none] == pytest.approx([0.9, 0.9])
