@@ -141,7 +141,8 @@ class Comparison:
     uncovered: int = 0
     """Cases of the split that sent passages but have no reply (not scored)."""
     without_model: dict[str, str] = field(default_factory=dict)
-    """Case id -> why LLM mode sent no request at replay (scored in both modes, as answered)."""
+    """Case id -> why LLM mode sent no request at replay (scored in both modes, with the answer
+    the product gave without the model)."""
 
     def as_dict(self) -> dict[str, Any]:
         """Return the figures and the per-case detail as JSON-ready data."""

@@ -200,11 +200,11 @@ def negated_stems(text: str) -> tuple[set[str], set[str]]:
     remaining = 0
     sequence = tokens(text)
     for i, token in enumerate(sequence):
-        if token == "," or token in _LEX.clause_breaks:
+        if _breaks_clause(token):
             remaining = 0
             clause_start = len(words)
             continue
-        if token in _LEX.negations and not _cancelled(sequence, i):
+        if _denies(sequence, i):
             if _closes_passive(sequence, i):
                 start = max(clause_start, len(words) - _LEX.scope_words)
                 words[start:] = [(word, True) for word, _ in words[start:]]
@@ -220,12 +220,19 @@ def negated_stems(text: str) -> tuple[set[str], set[str]]:
     return negated, positive
 
 
-def _cancelled(sequence: list[str], at: int) -> bool:
-    """Return True when "hard to" / "difficult to" comes before the negation at `at`.
+def _breaks_clause(token: str) -> bool:
+    return token == "," or token in _LEX.clause_breaks
+
+
+def _denies(sequence: list[str], at: int) -> bool:
+    """Return True when the token at `at` is a negation not cancelled by "hard to" before it.
 
     "Hard to avoid compression" says compression happens: it denies nothing.
     """
-    return at >= 2 and sequence[at - 1] == "to" and sequence[at - 2] in _LEX.negation_cancellers
+    if sequence[at] not in _LEX.negations:
+        return False
+    return not (at >= 2 and sequence[at - 1] == "to"
+                and sequence[at - 2] in _LEX.negation_cancellers)  # fmt: skip
 
 
 def _closes_passive(sequence: list[str], at: int) -> bool:
@@ -238,7 +245,7 @@ def _closes_passive(sequence: list[str], at: int) -> bool:
         return False
     between: list[str] = []
     for token in reversed(sequence[:at]):
-        if token == "," or token in _LEX.clause_breaks or _is_content(token):
+        if _breaks_clause(token) or _is_content(token):
             break
         between.append(token)
     if not between or between[0] not in _LEX.passive_auxiliaries:
@@ -249,4 +256,4 @@ def _closes_passive(sequence: list[str], at: int) -> bool:
 def has_negation(text: str) -> bool:
     """Return True when the text has a negation word anywhere."""
     sequence = tokens(text)
-    return any(t in _LEX.negations and not _cancelled(sequence, i) for i, t in enumerate(sequence))
+    return any(_denies(sequence, i) for i in range(len(sequence)))
