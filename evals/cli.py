@@ -66,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
         "--triage", action="store_true", help="only the red-flag triage eval: grouped CV by"
         " phrasing family, new gate against the old one (evals/triage_eval.py); --out: JSON",
     )  # fmt: skip
+    parser.add_argument(
+        "--coverage", action="store_true", help="only the learned coverage model: grouped CV"
+        " by phrasing family against the reviewed rules (evals/coverage_eval.py); --out: JSON",
+    )  # fmt: skip
     return parser
 
 
@@ -138,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from evals.triage_eval import run_cli
 
             return run_cli(args.out, enforce=not args.no_thresholds)
+        if args.coverage:
+            from evals.coverage_eval import run_cli as run_coverage
+
+            return run_coverage(args.out)
         if args.llm_bench:
             from evals.llm_bench.run import run_llm_bench
 
