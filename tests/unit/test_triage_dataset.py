@@ -185,9 +185,12 @@ def test_the_candidate_files_still_load_as_families_and_are_not_trained_on(
     shutil.copy(session7 / "crisis_3.yaml", root / "redflags")
     for name in ("figurative_3.yaml", "benign_context_3.yaml"):
         shutil.copy(session7 / name, root / "lookalikes")
+    session10 = candidates / "session10"
+    for name in ("ordinary_pht_3.yaml", "ordinary_pht_4.yaml", "benign_context_4.yaml"):
+        shutil.copy(session10 / name, root / "lookalikes")
     shipped = {f.family.id for f in load_families(data_dir())}
     added = {f.family.id for f in load_families(root)} - shipped
-    assert len(added) >= 50
+    assert len(added) >= 50 + 130
     # The everyday files use the family format with neither a label nor a kind.
     everyday = [
         family.id
