@@ -9,8 +9,9 @@ model is meant to read the phrasings nobody wrote a regex for. A second regressi
 the rules' questions alone, names the rule (its message says what is missing and who to ask).
 
 Not in the answer path yet: measured (`pht-eval --coverage`, and in front of the nearest-example
-check on the dev set, README "Coverage"), it catches uncovered asks the rules miss but refuses
-more answerable questions on the dev train split than the rules do, at every threshold.
+check on the dev set; README "How it works", session 9), it catches uncovered asks the rules
+miss but refuses more answerable questions on the dev train split than the rules do, at every
+threshold.
 
 Trained deterministically (lbfgs, fixed data order) from `triage/data/uncovered/*.yaml`, whose
 messages are grouped in phrasing families (one situation asked many ways, so that evaluation
