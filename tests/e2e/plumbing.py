@@ -28,6 +28,12 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
 DOCS = ROOT / "docs"
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+FIRST_START_S = 1200
+"""How long `serve` waits for the app's URL: a first start may train the triage classifier,
+about 5 minutes on two busy cores, and more on a loaded machine."""
+E2E_TIMEOUT_S = FIRST_START_S + 300
+"""pytest-timeout for a browser test (pyproject's 600 s would cut `serve` off before its own
+deadline, with a bare Timeout instead of the app's log)."""
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -118,8 +124,7 @@ def serve(command: Sequence[str], env: dict[str, str], log_path: Path) -> Iterat
     reader.start()
     url_printed_at = None
     try:
-        # A first start may train the triage classifier: about 5 minutes on two busy cores.
-        deadline = time.monotonic() + 1200
+        deadline = time.monotonic() + FIRST_START_S
         while url_printed_at is None:
             if process.poll() is not None and lines.empty():
                 pytest.fail(f"the app exited early:\n{log_path.read_text()}")

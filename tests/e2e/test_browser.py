@@ -18,6 +18,7 @@ import pytest
 from tests.e2e.plumbing import (
     DB_FILENAME,
     DOCS,
+    E2E_TIMEOUT_S,
     ROOT,
     Server,
     ask,
@@ -36,7 +37,7 @@ from tests.e2e.plumbing import (
 
 __all__ = ["ROOT", "_ask", "_shot", "app_url", "browser", "indexed_env", "page"]
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(E2E_TIMEOUT_S)]
 
 QUESTION = "Why does sitting make my buttock pain worse?"
 RED_FLAG = "I suddenly can't control my bladder and my groin is numb"

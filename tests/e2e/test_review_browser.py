@@ -15,11 +15,19 @@ import pytest
 
 from assistant.disclaimer import DISCLAIMER
 from assistant.types import Answer, Citation
-from tests.e2e.plumbing import Server, axe_violations, chromium, serve, shot, wait_until_idle
+from tests.e2e.plumbing import (
+    E2E_TIMEOUT_S,
+    Server,
+    axe_violations,
+    chromium,
+    serve,
+    shot,
+    wait_until_idle,
+)
 from ui.review_auth import hash_password
 from ui.store import AnswerStore
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(E2E_TIMEOUT_S)]
 
 PASSWORD = "review password for the browser test"
 QUESTION = "Is it normal that sitting at work hurts?"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.plumbing import click_until
+from tests.e2e.plumbing import E2E_TIMEOUT_S, click_until
 from tests.e2e.test_browser import (  # noqa: F401  (fixtures are used by name)
     ROOT,
     _ask,
@@ -26,7 +26,7 @@ from tests.e2e.test_browser import (  # noqa: F401  (fixtures are used by name)
 )
 from tests.reliability.helpers import INJECTED_DOCUMENT, INJECTED_ID
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(E2E_TIMEOUT_S)]
 
 CORPUS_QUESTION = "When sitting hurts, is the problem cured?"
 HOSTILE_QUESTION = (
