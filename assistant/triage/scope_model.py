@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.rulefile import read_rules_file
+from assistant.triage.model_cache import cached_fit
 
 __all__ = [
     "DATA_DIR",
@@ -46,7 +46,6 @@ __all__ = [
     "train_scope_model",
 ]
 
-log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).parent / "data" / "scope"
 ADVICE_DIR = Path(__file__).parent / "data" / "scope-advice"
@@ -182,29 +181,24 @@ def train_scope_model(
     """Return the scope model for `data` (the packaged files), from the cache when it is fresh."""
     data = scope_training_data() if data is None else data
     cache = cache_dir / f"scope-model-{data.digest(model_id)}.json" if cache_dir else None
-    if cache is not None and cache.is_file():
-        try:
-            stored = json.loads(cache.read_text(encoding="utf-8"))
-            return ScopeModel(
-                tuple(stored["weights"]),
-                float(stored["bias"]),
-                tuple(tuple(row) for row in stored["neighbours"]),
-                tuple(stored["neighbour_labels"]),
-            )
-        except (OSError, ValueError, KeyError, TypeError):
-            log.warning("scope model cache %s is unreadable; retraining", cache)
-    vectors = np.asarray(embed_texts(list(data.texts)), dtype=np.float64)
-    model = _fit(vectors, data.labels)
-    if cache is not None:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            stored = {
-                "weights": model.weights,
-                "bias": model.bias,
-                "neighbours": model.neighbours,
-                "neighbour_labels": model.neighbour_labels,
-            }
-            cache.write_text(json.dumps(stored), "utf-8")
-        except OSError as exc:  # a read-only data folder: train again next start
-            log.warning("could not cache the scope model in %s: %s", cache, exc)
-    return model
+
+    def fit() -> ScopeModel:
+        return _fit(np.asarray(embed_texts(list(data.texts)), dtype=np.float64), data.labels)
+
+    return cached_fit(
+        cache,
+        "scope model",
+        fit,
+        lambda stored: ScopeModel(
+            tuple(stored["weights"]),
+            float(stored["bias"]),
+            tuple(tuple(row) for row in stored["neighbours"]),
+            tuple(stored["neighbour_labels"]),
+        ),
+        lambda model: {
+            "weights": model.weights,
+            "bias": model.bias,
+            "neighbours": model.neighbours,
+            "neighbour_labels": model.neighbour_labels,
+        },
+    )

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.rulefile import RulesError, read_rules_file
+from assistant.triage.model_cache import cached_fit
 
 __all__ = [
     "DATA_DIR",
@@ -45,7 +45,6 @@ __all__ = [
     "train_uncovered_model",
 ]
 
-log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).parent / "data" / "uncovered"
 COVERED = "covered"
@@ -208,28 +207,24 @@ def train_uncovered_model(
 ) -> UncoveredModel:
     """Return the model for `data`, from the cache in `cache_dir` when it is fresh."""
     cache = cache_dir / f"uncovered-model-{data.digest(model_id)}.json" if cache_dir else None
-    if cache is not None and cache.is_file():
-        try:
-            stored = json.loads(cache.read_text(encoding="utf-8"))
-            return UncoveredModel(
-                tuple(stored["weights"]),
-                float(stored["bias"]),
-                tuple(stored["rules"]),
-                tuple(tuple(row) for row in stored["rule_weights"]),
-                tuple(stored["rule_bias"]),
-            )
-        except (OSError, ValueError, KeyError, TypeError):
-            log.warning("coverage model cache %s is unreadable; retraining", cache)
-    vectors = np.asarray(embed_texts(list(data.texts)), dtype=np.float64)
-    model = fit_uncovered(vectors, data.labels)
-    if cache is not None:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            stored = {
-                "weights": model.weights, "bias": model.bias, "rules": model.rules,
-                "rule_weights": model.rule_weights, "rule_bias": model.rule_bias,
-            }  # fmt: skip
-            cache.write_text(json.dumps(stored), "utf-8")
-        except OSError as exc:  # a read-only data folder: train again next start
-            log.warning("could not cache the coverage model in %s: %s", cache, exc)
-    return model
+
+    def fit() -> UncoveredModel:
+        vectors = np.asarray(embed_texts(list(data.texts)), dtype=np.float64)
+        return fit_uncovered(vectors, data.labels)
+
+    return cached_fit(
+        cache,
+        "coverage model",
+        fit,
+        lambda stored: UncoveredModel(
+            tuple(stored["weights"]),
+            float(stored["bias"]),
+            tuple(stored["rules"]),
+            tuple(tuple(row) for row in stored["rule_weights"]),
+            tuple(stored["rule_bias"]),
+        ),
+        lambda model: {
+            "weights": model.weights, "bias": model.bias, "rules": model.rules,
+            "rule_weights": model.rule_weights, "rule_bias": model.rule_bias,
+        },
+    )  # fmt: skip
